@@ -20,3 +20,21 @@ export interface SupervisorHandle {
   /** Send a signal to the app's process group without restarting it. */
   signal(signal: NodeJS.Signals): boolean;
 }
+
+/** What a pre-start hook knows about the exit that preceded this start. */
+export interface PreStartContext {
+  app: string;
+  /** The previous run ended by a crash, a signal or SIGKILL, not by a requested clean stop. */
+  uncleanExit: boolean;
+  /** The runner had to SIGKILL the previous run after the stop timeout. */
+  killedAfterTimeout: boolean;
+  /** The first start of this runner, as opposed to a restart. */
+  firstStart: boolean;
+}
+
+/**
+ * Work that must finish before a (re)start, such as an SQLite integrity check.
+ * A hook that throws is logged and the start goes on; a hook is bounded by its
+ * own timeout.
+ */
+export type PreStartHook = (context: PreStartContext) => Promise<void>;
