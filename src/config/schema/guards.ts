@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CronError, parseCron, parseRestartAt } from '../../guards/cron.js';
 import { duration, size } from '../units.js';
 
 /** Process-tree memory and CPU sampling, the memory limit and leak warnings. */
@@ -13,11 +14,43 @@ export const memorySchema = z.strictObject({
 });
 
 /** A restart at a fixed time, for slow accumulation; skipped while unhealthy or starting. */
-export const scheduleSchema = z.strictObject({
-  /** Daily time "HH:MM" (local) or a five-field cron expression. */
-  restartAt: z.string().optional(),
-  cron: z.string().optional(),
-});
+export const scheduleSchema = z
+  .strictObject({
+    /** Daily time "HH:MM" or a five-field cron expression. */
+    restartAt: z.string().optional(),
+    /** A five-field cron expression: minute hour day-of-month month day-of-week. */
+    cron: z.string().optional(),
+    /** Zone the times are read in: the host's local time, or UTC. */
+    timeZone: z.enum(['local', 'utc']).default('local'),
+  })
+  .superRefine((schedule, ctx) => {
+    if (schedule.restartAt !== undefined && schedule.cron !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cron'],
+        message: 'set either "restartAt" or "cron", not both',
+      });
+      return;
+    }
+    if (schedule.restartAt === undefined && schedule.cron === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a schedule needs "restartAt" (such as "03:30") or "cron" (such as "30 3 * * SUN")',
+      });
+      return;
+    }
+    try {
+      if (schedule.restartAt !== undefined) parseRestartAt(schedule.restartAt);
+      if (schedule.cron !== undefined) parseCron(schedule.cron);
+    } catch (error) {
+      if (!(error instanceof CronError)) throw error;
+      ctx.addIssue({
+        code: 'custom',
+        path: [schedule.restartAt !== undefined ? 'restartAt' : 'cron'],
+        message: error.message,
+      });
+    }
+  });
 
 /** SQLite integrity checks after unclean exits, online backups and restore. */
 export const databasesSchema = z.strictObject({

@@ -1,0 +1,135 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { rename, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/** How a LogFile reports trouble; it never throws into the caller. */
+export interface LogFileEvents {
+  /** Called once when writing starts failing (disk full, read-only) and once when it works again. */
+  onTrouble(message: string, error?: unknown): void;
+}
+
+const RETRY_MS = 5000;
+
+/**
+ * An append-only file for raw app output. Writes never throw: when the disk
+ * is full or read-only, chunks are dropped and counted, the owner hears of it
+ * once, and the file is reopened every few seconds until writing works again.
+ * write() returns false when the caller should wait for 'drain' (backpressure).
+ */
+export class LogFile {
+  private stream: WriteStream | undefined;
+  private failing = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private drainWaiters: Array<() => void> = [];
+  private size = 0;
+  droppedBytes = 0;
+  writtenBytes = 0;
+
+  constructor(
+    readonly filePath: string,
+    private readonly events: LogFileEvents,
+    private readonly rotation?: { maxBytes: number; maxFiles: number },
+  ) {
+    this.open();
+  }
+
+  write(chunk: Buffer | string): boolean {
+    const stream = this.stream;
+    if (stream === undefined || this.failing) {
+      this.droppedBytes += chunk.length;
+      return true;
+    }
+    this.writtenBytes += chunk.length;
+    this.size += chunk.length;
+    const ok = stream.write(chunk);
+    if (this.rotation !== undefined && this.size >= this.rotation.maxBytes) void this.rotate();
+    return ok;
+  }
+
+  /** Resolve once buffered data is handed to the OS (or writing has failed). */
+  waitForDrain(): Promise<void> {
+    if (this.stream === undefined || this.failing || !this.stream.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Close and open the path again, after logrotate renamed the file. */
+  reopen(): void {
+    const old = this.stream;
+    this.stream = undefined;
+    old?.end();
+    this.open();
+  }
+
+  async close(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream === undefined) return;
+    await new Promise<void>((resolve) => {
+      stream.end(() => resolve());
+      stream.once('error', () => resolve());
+    });
+  }
+
+  private open(): void {
+    try {
+      mkdirSync(path.dirname(this.filePath), { recursive: true });
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    const stream = createWriteStream(this.filePath, { flags: 'a' });
+    stream.on('error', (error) => this.fail(error, stream));
+    stream.on('drain', () => this.releaseDrainWaiters());
+    stream.on('open', () => {
+      if (this.failing) {
+        this.failing = false;
+        this.events.onTrouble(`writing ${this.filePath} works again; ${this.droppedBytes} bytes were dropped meanwhile`);
+      }
+    });
+    this.stream = stream;
+    this.size = 0;
+    if (this.rotation !== undefined) {
+      stat(this.filePath).then(
+        (info) => (this.size += info.size),
+        () => {},
+      );
+    }
+  }
+
+  private fail(error: unknown, stream?: WriteStream): void {
+    if (stream !== undefined && stream !== this.stream) return;
+    if (!this.failing) {
+      this.failing = true;
+      this.events.onTrouble(`cannot write ${this.filePath}; output is dropped until it works again`, error);
+    }
+    this.stream = undefined;
+    stream?.destroy();
+    this.releaseDrainWaiters();
+    if (this.retryTimer === undefined) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.open();
+      }, RETRY_MS);
+      this.retryTimer.unref();
+    }
+  }
+
+  private releaseDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Built-in size rotation: file → file.1 → ... → file.N, for hosts without logrotate. */
+  private async rotate(): Promise<void> {
+    if (this.rotation === undefined) return;
+    this.size = -Infinity; // no second rotation while this one runs
+    const { maxFiles } = this.rotation;
+    for (let index = maxFiles - 1; index >= 1; index--) {
+      await rename(`${this.filePath}.${index}`, `${this.filePath}.${index + 1}`).catch(() => {});
+    }
+    await rename(this.filePath, `${this.filePath}.1`).catch(() => {});
+    this.reopen();
+  }
+}

@@ -1,0 +1,53 @@
+import { open, readFile, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isSameProcess } from '../supervisor/proc.js';
+import { LOCK_FILE, PID_FILE, type ProcessIdentity } from './state-file.js';
+
+export class LockHeldError extends Error {
+  constructor(
+    readonly lockFile: string,
+    readonly holder: ProcessIdentity,
+  ) {
+    super(`another crashproof runner (pid ${holder.pid}) is using ${path.dirname(lockFile)}; stop it first or give this one another logging.dir`);
+    this.name = 'LockHeldError';
+  }
+}
+
+/**
+ * Take the lock on a log directory so two runners never supervise the same
+ * apps. A lock left by a runner that is gone (or whose PID now belongs to
+ * another process) is taken over. Also writes crashproof.pid for logrotate.
+ */
+export async function acquireLock(logDir: string, self: ProcessIdentity): Promise<() => Promise<void>> {
+  const lockFile = path.join(logDir, LOCK_FILE);
+  const pidFile = path.join(logDir, PID_FILE);
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      const handle = await open(lockFile, 'wx', 0o644);
+      await handle.writeFile(JSON.stringify(self));
+      await handle.close();
+      await writeFile(pidFile, `${self.pid}\n`);
+      return async () => {
+        await unlink(lockFile).catch(() => {});
+        await unlink(pidFile).catch(() => {});
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = await readHolder(lockFile);
+    if (holder !== undefined && holder.pid !== self.pid && (await isSameProcess(holder.pid, holder.procStartTime))) {
+      throw new LockHeldError(lockFile, holder);
+    }
+    await unlink(lockFile).catch(() => {});
+  }
+  throw new Error(`cannot take the lock ${lockFile}: it keeps reappearing`);
+}
+
+async function readHolder(lockFile: string): Promise<ProcessIdentity | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(lockFile, 'utf8')) as Partial<ProcessIdentity>;
+    return typeof parsed.pid === 'number' ? { pid: parsed.pid, procStartTime: parsed.procStartTime, bootId: parsed.bootId } : undefined;
+  } catch {
+    return undefined;
+  }
+}
