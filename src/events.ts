@@ -74,7 +74,12 @@ export interface EventMap {
     attempt: number;
     delayMs: number;
   };
-  'app:restart-requested': { app: string; request: RestartRequest; accepted: boolean; why?: string };
+  'app:restart-requested': {
+    app: string;
+    request: RestartRequest;
+    accepted: boolean;
+    why?: string;
+  };
   'app:fatal': { app: string; reason: string; restarts: number };
   'app:recovered': { app: string; afterCrashes: number };
   'app:budget-reset': { app: string; healthyForMs: number };
@@ -121,7 +126,9 @@ export class EventBus {
   private readonly listeners = new Map<EventName, Set<(payload: never) => void>>();
   listenerErrors = 0;
 
-  constructor(private readonly onListenerError: (event: EventName, error: unknown) => void = () => {}) {}
+  constructor(
+    private readonly onListenerError: (event: EventName, error: unknown) => void = () => {},
+  ) {}
 
   on<K extends EventName>(event: K, listener: Listener<K>): () => void {
     let set = this.listeners.get(event);

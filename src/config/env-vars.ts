@@ -1,5 +1,5 @@
-import { formatDuration } from './units.js';
 import type { ConfigProblem } from './errors.js';
+import { formatDuration } from './units.js';
 import {
   type Parsed,
   parseBoolean,
@@ -13,7 +13,12 @@ import {
  * The original runner's environment variables. Only these names are
  * validated; every other variable passes through to the app untouched.
  */
-export const TAPO_VARIABLES = ['TAPO_WEBAPP_HOST', 'TAPO_WEBAPP_PORT', 'TAPO_WEBAPP_DEBUG', 'CRASHPROOF_APP_COMMAND'] as const;
+export const TAPO_VARIABLES = [
+  'TAPO_WEBAPP_HOST',
+  'TAPO_WEBAPP_PORT',
+  'TAPO_WEBAPP_DEBUG',
+  'CRASHPROOF_APP_COMMAND',
+] as const;
 export const WATCHFILES_VARIABLES = [
   'WATCHFILES_MAX_RESTARTS',
   'WATCHFILES_RESTART_DELAY',
@@ -43,21 +48,46 @@ export function readSeedVariables(env: Env): { values: SeedValues; problems: Con
   const values: SeedValues = {};
   const problems: ConfigProblem[] = [];
 
-  function take<T>(name: string, parse: (text: string) => Parsed<T>, assign: (value: T) => void): void {
+  function take<T>(
+    name: string,
+    parse: (text: string) => Parsed<T>,
+    assign: (value: T) => void,
+  ): void {
     const raw = env[name];
     if (raw === undefined) return;
     const parsed = parse(raw);
     if (parsed.ok) assign(parsed.value);
-    else problems.push({ source: `environment: ${name}`, message: `expected ${parsed.expected}`, value: raw });
+    else
+      problems.push({
+        source: `environment: ${name}`,
+        message: `expected ${parsed.expected}`,
+        value: raw,
+      });
   }
 
   take('TAPO_WEBAPP_HOST', parseHost, (value) => (values.host = value));
-  take('TAPO_WEBAPP_PORT', (text) => parseInteger(text, 1, 65535), (value) => (values.port = value));
+  take(
+    'TAPO_WEBAPP_PORT',
+    (text) => parseInteger(text, 1, 65535),
+    (value) => (values.port = value),
+  );
   take('TAPO_WEBAPP_DEBUG', parseBoolean, (value) => (values.debug = value));
   take('CRASHPROOF_APP_COMMAND', parseCommandLine, (value) => (values.command = value));
-  take('WATCHFILES_MAX_RESTARTS', (text) => parseInteger(text, 0, 1_000_000), (value) => (values.maxRestarts = value));
-  take('WATCHFILES_RESTART_DELAY', (text) => parseSecondsOrDuration(text, 0), (value) => (values.restartDelayMs = value));
-  take('WATCHFILES_BACKOFF_MULTIPLIER', (text) => parseNumber(text, 1, 10), (value) => (values.backoffMultiplier = value));
+  take(
+    'WATCHFILES_MAX_RESTARTS',
+    (text) => parseInteger(text, 0, 1_000_000),
+    (value) => (values.maxRestarts = value),
+  );
+  take(
+    'WATCHFILES_RESTART_DELAY',
+    (text) => parseSecondsOrDuration(text, 0),
+    (value) => (values.restartDelayMs = value),
+  );
+  take(
+    'WATCHFILES_BACKOFF_MULTIPLIER',
+    (text) => parseNumber(text, 1, 10),
+    (value) => (values.backoffMultiplier = value),
+  );
   take(
     'WATCHFILES_HEALTH_CHECK_INTERVAL',
     (text) => parseSecondsOrDuration(text, 100),
@@ -85,7 +115,15 @@ export const ENV_APP_NAME = 'tapo-camera-mcp';
 export function buildEnvAppConfig(values: SeedValues): Record<string, unknown> {
   const host = values.host ?? '0.0.0.0';
   const port = values.port ?? 7777;
-  const command = values.command ?? ['python3', '-m', 'tapo_camera_mcp.web', '--host', host, '--port', String(port)];
+  const command = values.command ?? [
+    'python3',
+    '-m',
+    'tapo_camera_mcp.web',
+    '--host',
+    host,
+    '--port',
+    String(port),
+  ];
   if (values.debug === true && values.command === undefined) command.push('--debug');
 
   return {

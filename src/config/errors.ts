@@ -22,7 +22,8 @@ export class ConfigError extends Error {
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'missing';
   const text = JSON.stringify(value);
-  const shown = text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  const shown =
+    text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
   const type = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
   return `${shown} (${type})`;
 }
@@ -56,7 +57,11 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 }
 
 /** Turn zod issues into problems that name the file, the key and the received value. */
-export function problemsFromZod(error: z.ZodError, input: unknown, sourcePrefix: string): ConfigProblem[] {
+export function problemsFromZod(
+  error: z.ZodError,
+  input: unknown,
+  sourcePrefix: string,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -70,7 +75,10 @@ export function problemsFromZod(error: z.ZodError, input: unknown, sourcePrefix:
       continue;
     }
     const value = valueAt(input, issue.path);
-    const problem: ConfigProblem = { source: `${sourcePrefix}${formatPath(issue.path)}`, message: issue.message };
+    const problem: ConfigProblem = {
+      source: `${sourcePrefix}${formatPath(issue.path)}`,
+      message: issue.message,
+    };
     if (value !== undefined || issue.code !== 'invalid_type') problem.value = value;
     problems.push(problem);
   }

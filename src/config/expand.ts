@@ -17,18 +17,21 @@ export function expandVariables(
   const problems: ConfigProblem[] = [];
 
   function expandString(text: string, path: PropertyKey[]): string {
-    return text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
-      if (match === '$$') return '$';
-      const value = variables[name!];
-      if (value !== undefined && value !== '') return value;
-      if (fallback !== undefined) return fallback;
-      if (value === '') return '';
-      problems.push({
-        source: `${sourcePrefix}${formatPath(path)}`,
-        message: `environment variable ${name} is not set: set it, add it to the envFile, or give a default with \${${name}:-value}`,
-      });
-      return match;
-    });
+    return text.replace(
+      REFERENCE,
+      (match, name: string | undefined, fallback: string | undefined) => {
+        if (match === '$$') return '$';
+        const value = variables[name!];
+        if (value !== undefined && value !== '') return value;
+        if (fallback !== undefined) return fallback;
+        if (value === '') return '';
+        problems.push({
+          source: `${sourcePrefix}${formatPath(path)}`,
+          message: `environment variable ${name} is not set: set it, add it to the envFile, or give a default with \${${name}:-value}`,
+        });
+        return match;
+      },
+    );
   }
 
   function walk(value: unknown, path: PropertyKey[]): unknown {
@@ -49,7 +52,9 @@ export function expandVariables(
  * Read a KEY=VALUE file: blank lines and # comments are skipped, "export "
  * prefixes are allowed, and single or double quotes around a value are removed.
  */
-export async function readEnvFile(path: string): Promise<{ values: Record<string, string>; problems: ConfigProblem[] }> {
+export async function readEnvFile(
+  path: string,
+): Promise<{ values: Record<string, string>; problems: ConfigProblem[] }> {
   const values: Record<string, string> = {};
   const problems: ConfigProblem[] = [];
   let text: string;
@@ -59,7 +64,10 @@ export async function readEnvFile(path: string): Promise<{ values: Record<string
     const code = (error as NodeJS.ErrnoException).code;
     problems.push({
       source: `envFile ${path}`,
-      message: code === 'ENOENT' ? 'file not found: create it or remove envFile' : `cannot read: ${String(error)}`,
+      message:
+        code === 'ENOENT'
+          ? 'file not found: create it or remove envFile'
+          : `cannot read: ${String(error)}`,
     });
     return { values, problems };
   }

@@ -2,8 +2,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { buildEnvAppConfig, readSeedVariables, restartInput, SEED_VARIABLES, TAPO_VARIABLES } from './env-vars.js';
-import { type ConfigProblem, ConfigError, problemsFromZod } from './errors.js';
+import {
+  buildEnvAppConfig,
+  readSeedVariables,
+  restartInput,
+  SEED_VARIABLES,
+  TAPO_VARIABLES,
+} from './env-vars.js';
+import { ConfigError, type ConfigProblem, problemsFromZod } from './errors.js';
 import { expandVariables, readEnvFile } from './expand.js';
 import { type FlagOverrides, type RunFlags, readRunFlags } from './flags.js';
 import { type Config, configSchema } from './schema/index.js';
@@ -42,7 +48,12 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const filePath = resolveConfigPath(options);
   if (options.command !== undefined && options.command.length > 0) {
     if (filePath !== undefined && options.configPath !== undefined) {
-      throw new ConfigError([{ source: 'flag --config', message: 'use either --config FILE or a command after --, not both' }]);
+      throw new ConfigError([
+        {
+          source: 'flag --config',
+          message: 'use either --config FILE or a command after --, not both',
+        },
+      ]);
     }
     return finish(adHocInput(options, overrides, problems), options.cwd, undefined, 'command line');
   }
@@ -53,14 +64,21 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
 
   for (const name of SEED_VARIABLES) {
     if (options.env[name] !== undefined) {
-      warnings.push(`environment variable ${name} is ignored because ${filePath} configures the apps; set the value in the file instead`);
+      warnings.push(
+        `environment variable ${name} is ignored because ${filePath} configures the apps; set the value in the file instead`,
+      );
     }
   }
   const input = await fileInput(filePath, options.env, problems);
   applyOverrides(input, overrides);
   return finish(input, path.dirname(filePath), filePath, 'file');
 
-  function finish(input: Record<string, unknown>, baseDir: string, source: string | undefined, origin: LoadedConfig['origin']): LoadedConfig {
+  function finish(
+    input: Record<string, unknown>,
+    baseDir: string,
+    source: string | undefined,
+    origin: LoadedConfig['origin'],
+  ): LoadedConfig {
     const prefix = source === undefined ? '' : `${source}: `;
     const result = configSchema.safeParse(input);
     if (!result.success) problems.push(...problemsFromZod(result.error, input, prefix));
@@ -76,7 +94,11 @@ function resolveConfigPath(options: LoadOptions): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
-function envInput(options: LoadOptions, overrides: FlagOverrides, problems: ConfigProblem[]): Record<string, unknown> {
+function envInput(
+  options: LoadOptions,
+  overrides: FlagOverrides,
+  problems: ConfigProblem[],
+): Record<string, unknown> {
   const { values, problems: envProblems } = readSeedVariables(options.env);
   problems.push(...envProblems);
   const input = buildEnvAppConfig(values);
@@ -84,7 +106,11 @@ function envInput(options: LoadOptions, overrides: FlagOverrides, problems: Conf
   return input;
 }
 
-function adHocInput(options: LoadOptions, overrides: FlagOverrides, problems: ConfigProblem[]): Record<string, unknown> {
+function adHocInput(
+  options: LoadOptions,
+  overrides: FlagOverrides,
+  problems: ConfigProblem[],
+): Record<string, unknown> {
   // TAPO_WEBAPP_* describe the Tapo app only; WATCHFILES_* restart settings apply to ad hoc runs too.
   const env = { ...options.env };
   for (const name of TAPO_VARIABLES) delete env[name];
@@ -110,31 +136,54 @@ function adHocInput(options: LoadOptions, overrides: FlagOverrides, problems: Co
 export function defaultAppName(command: string[]): string {
   const program = path.basename(command[0] ?? 'app');
   const moduleIndex = command.indexOf('-m');
-  const candidate = moduleIndex >= 0 && command[moduleIndex + 1] ? command[moduleIndex + 1]! : program;
-  const script = ['node', 'python', 'python3', 'bash', 'sh'].includes(program) && moduleIndex < 0 && command[1] ? path.basename(command[1]) : candidate;
-  const name = script.replace(/\.(js|mjs|cjs|ts|py|sh)$/, '').replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  const candidate =
+    moduleIndex >= 0 && command[moduleIndex + 1] ? command[moduleIndex + 1]! : program;
+  const script =
+    ['node', 'python', 'python3', 'bash', 'sh'].includes(program) && moduleIndex < 0 && command[1]
+      ? path.basename(command[1])
+      : candidate;
+  const name = script
+    .replace(/\.(js|mjs|cjs|ts|py|sh)$/, '')
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '');
   return name === '' ? 'app' : name.slice(0, 64);
 }
 
-async function fileInput(filePath: string, env: Record<string, string | undefined>, problems: ConfigProblem[]): Promise<Record<string, unknown>> {
+async function fileInput(
+  filePath: string,
+  env: Record<string, string | undefined>,
+  problems: ConfigProblem[],
+): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(filePath, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? 'file not found: check the path given to --config' : `cannot read the file: ${(error as Error).message}`;
+    const message =
+      code === 'ENOENT'
+        ? 'file not found: check the path given to --config'
+        : `cannot read the file: ${(error as Error).message}`;
     throw new ConfigError([{ source: filePath, message }]);
   }
 
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     throw new ConfigError(
-      document.errors.map((error) => ({ source: filePath, message: `YAML syntax error: ${error.message.split('\n')[0]}` })),
+      document.errors.map((error) => ({
+        source: filePath,
+        message: `YAML syntax error: ${error.message.split('\n')[0]}`,
+      })),
     );
   }
   const raw: unknown = document.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError([{ source: filePath, message: 'expected a mapping with an "apps" list at the top level', value: raw }]);
+    throw new ConfigError([
+      {
+        source: filePath,
+        message: 'expected a mapping with an "apps" list at the top level',
+        value: raw,
+      },
+    ]);
   }
 
   let variables: Record<string, string | undefined> = env;
@@ -155,14 +204,21 @@ function applyOverrides(input: Record<string, unknown>, overrides: FlagOverrides
   for (const app of apps) {
     if (app === null || typeof app !== 'object') continue;
     Object.assign(app, overrides.app);
-    if (Object.keys(overrides.restart).length > 0) app.restart = { ...asObject(app.restart), ...overrides.restart };
-    if (Object.keys(overrides.health).length > 0) app.health = { ...asObject(app.health), ...overrides.health };
-    if (overrides.watchPaths !== undefined) app.watch = { ...asObject(app.watch), enabled: true, paths: overrides.watchPaths };
+    if (Object.keys(overrides.restart).length > 0)
+      app.restart = { ...asObject(app.restart), ...overrides.restart };
+    if (Object.keys(overrides.health).length > 0)
+      app.health = { ...asObject(app.health), ...overrides.health };
+    if (overrides.watchPaths !== undefined)
+      app.watch = { ...asObject(app.watch), enabled: true, paths: overrides.watchPaths };
   }
-  if (Object.keys(overrides.logging).length > 0) input.logging = { ...asObject(input.logging), ...overrides.logging };
-  if (Object.keys(overrides.status).length > 0) input.status = { ...asObject(input.status), ...overrides.status };
+  if (Object.keys(overrides.logging).length > 0)
+    input.logging = { ...asObject(input.logging), ...overrides.logging };
+  if (Object.keys(overrides.status).length > 0)
+    input.status = { ...asObject(input.status), ...overrides.status };
 }
 
 function asObject(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }

@@ -56,7 +56,11 @@ export function parseCommandLine(text: string): Parsed<string[]> {
   if (trimmed.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(trimmed);
-      if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((item) => typeof item === 'string')) {
+      if (
+        Array.isArray(parsed) &&
+        parsed.length > 0 &&
+        parsed.every((item) => typeof item === 'string')
+      ) {
         return { ok: true, value: parsed };
       }
     } catch {

@@ -18,15 +18,21 @@ const AUTH_HEADER = /\b(authorization|proxy-authorization)(\s*[:=]\s*)([^\r\n]+)
 
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
-const SECRET_KEY_NAME = /(pass(word|wd)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth)/i;
+const SECRET_KEY_NAME =
+  /(pass(word|wd)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth)/i;
 
 /** Replace credentials in URLs, secret key=value pairs and auth headers with "***". */
 export function redactText(text: string): string {
   return text
-    .replace(URL_CREDENTIALS, (_match, scheme: string, user: string, password: string | undefined) =>
-      password === undefined ? `${scheme}${REDACTED}@` : `${scheme}${user}:${REDACTED}@`,
+    .replace(
+      URL_CREDENTIALS,
+      (_match, scheme: string, user: string, password: string | undefined) =>
+        password === undefined ? `${scheme}${REDACTED}@` : `${scheme}${user}:${REDACTED}@`,
     )
-    .replace(AUTH_HEADER, (_match, name: string, separator: string) => `${name}${separator}${REDACTED}`)
+    .replace(
+      AUTH_HEADER,
+      (_match, name: string, separator: string) => `${name}${separator}${REDACTED}`,
+    )
     .replace(BEARER, (_match, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(KEY_VALUE, (_match, key: string, value: string) => {
       const quote = value.startsWith('"') ? '"' : value.startsWith("'") ? "'" : '';

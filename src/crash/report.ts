@@ -2,19 +2,30 @@ import { readdir, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { CrashCategory } from './categories.js';
 import type { CameraStatus, EventBus, HealthState } from '../events.js';
 import type { CrashFacts } from '../supervisor/app-supervisor.js';
 import { fileSafeTime, writeFileAtomic } from '../util/atomic-write.js';
+import type { CrashCategory } from './categories.js';
 import { redactDeep, redactText } from './redact.js';
 
 export const REPORT_VERSION = 1;
 
 /** Runner-level context at a crash: health, cameras and memory of the app. */
 export interface CrashContext {
-  health: { state: HealthState; lastCheck: { ok: boolean; httpStatus?: number; error?: string; durationMs: number; at: string } | undefined } | null;
+  health: {
+    state: HealthState;
+    lastCheck:
+      | { ok: boolean; httpStatus?: number; error?: string; durationMs: number; at: string }
+      | undefined;
+  } | null;
   healthTimedOut: boolean;
-  cameras: Array<{ name: string; status: CameraStatus; latencyMs?: number; since?: string; detail?: string }>;
+  cameras: Array<{
+    name: string;
+    status: CameraStatus;
+    latencyMs?: number;
+    since?: string;
+    detail?: string;
+  }>;
   memory: { rssBytes: number; peakRssBytes: number; limitBytes?: number } | null;
 }
 
@@ -122,7 +133,13 @@ export class CrashReporter {
       cameras: context.cameras,
       memory: context.memory,
       survivors: facts.survivors,
-      host: { hostname: os.hostname(), platform: process.platform, release: os.release(), node: process.version, runnerPid: process.pid },
+      host: {
+        hostname: os.hostname(),
+        platform: process.platform,
+        release: os.release(),
+        node: process.version,
+        runnerPid: process.pid,
+      },
     };
     return redactDeep(report);
   }
@@ -131,13 +148,20 @@ export class CrashReporter {
     const report = this.build(facts);
     let file = path.join(this.options.dir, `${report.id}.json`);
     // Two crashes of one app within a millisecond would share a name.
-    for (let suffix = 1; await exists(file); suffix++) file = path.join(this.options.dir, `${report.id}-${suffix}.json`);
+    for (let suffix = 1; await exists(file); suffix++)
+      file = path.join(this.options.dir, `${report.id}-${suffix}.json`);
     await writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
 
     this.recent.push(report);
     if (this.recent.length > 50) this.recent.shift();
     this.options.logger.warn(
-      { app: report.app, category: report.category, evidence: report.evidence ?? undefined, report: file, attempt: report.attempt },
+      {
+        app: report.app,
+        category: report.category,
+        evidence: report.evidence ?? undefined,
+        report: file,
+        attempt: report.attempt,
+      },
       `crash (${report.category}): ${report.reason}; ${report.hint}`,
     );
     this.options.bus.emit('crash:report', {
@@ -163,10 +187,15 @@ async function exists(file: string): Promise<boolean> {
 
 /** Delete the oldest report files beyond `keep` (by name, which sorts by time within an app). */
 export async function pruneReports(dir: string, keep: number): Promise<number> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.json') && !name.startsWith('.'));
+  const names = (await readdir(dir).catch(() => [] as string[])).filter(
+    (name) => name.endsWith('.json') && !name.startsWith('.'),
+  );
   if (names.length <= keep) return 0;
   const withTimes = await Promise.all(
-    names.map(async (name) => ({ name, mtime: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })),
+    names.map(async (name) => ({
+      name,
+      mtime: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0,
+    })),
   );
   withTimes.sort((a, b) => a.mtime - b.mtime || a.name.localeCompare(b.name));
   const excess = withTimes.slice(0, withTimes.length - keep);

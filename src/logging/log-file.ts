@@ -48,7 +48,8 @@ export class LogFile {
 
   /** Resolve once buffered data is handed to the OS (or writing has failed). */
   waitForDrain(): Promise<void> {
-    if (this.stream === undefined || this.failing || !this.stream.writableNeedDrain) return Promise.resolve();
+    if (this.stream === undefined || this.failing || !this.stream.writableNeedDrain)
+      return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
@@ -84,7 +85,9 @@ export class LogFile {
     stream.on('open', () => {
       if (this.failing) {
         this.failing = false;
-        this.events.onTrouble(`writing ${this.filePath} works again; ${this.droppedBytes} bytes were dropped meanwhile`);
+        this.events.onTrouble(
+          `writing ${this.filePath} works again; ${this.droppedBytes} bytes were dropped meanwhile`,
+        );
       }
     });
     this.stream = stream;
@@ -101,7 +104,10 @@ export class LogFile {
     if (stream !== undefined && stream !== this.stream) return;
     if (!this.failing) {
       this.failing = true;
-      this.events.onTrouble(`cannot write ${this.filePath}; output is dropped until it works again`, error);
+      this.events.onTrouble(
+        `cannot write ${this.filePath}; output is dropped until it works again`,
+        error,
+      );
     }
     this.stream = undefined;
     stream?.destroy();

@@ -40,20 +40,34 @@ export function createRunnerLogger(options: LoggerOptions): RunnerLogger {
     } catch {
       // Reported through the destination's error below.
     }
-    fileDestination = pino.destination({ dest: options.file, sync: false, mkdir: true, append: true });
+    fileDestination = pino.destination({
+      dest: options.file,
+      sync: false,
+      mkdir: true,
+      append: true,
+    });
     fileDestination.on('error', (error: Error) => {
       if (fileFailing) return;
       fileFailing = true;
-      stdout.write(`crashproof: cannot write the log file ${options.file}: ${error.message}; logging to the console only until it works again\n`);
+      stdout.write(
+        `crashproof: cannot write the log file ${options.file}: ${error.message}; logging to the console only until it works again\n`,
+      );
     });
     streams.push({ level: 'trace', stream: fileDestination });
   }
 
-  const consoleMode = options.console === 'auto' ? (stdout.isTTY ? 'pretty' : 'json') : options.console;
+  const consoleMode =
+    options.console === 'auto' ? (stdout.isTTY ? 'pretty' : 'json') : options.console;
   if (consoleMode === 'pretty') {
     streams.push({
       level: 'trace',
-      stream: pretty({ colorize: stdout.isTTY === true, destination: stdout, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),
+      stream: pretty({
+        colorize: stdout.isTTY === true,
+        destination: stdout,
+        sync: true,
+        ignore: 'pid,hostname',
+        translateTime: 'SYS:HH:MM:ss.l',
+      }),
     });
   } else if (consoleMode === 'json') {
     streams.push({ level: 'trace', stream: stdout });
@@ -62,14 +76,16 @@ export function createRunnerLogger(options: LoggerOptions): RunnerLogger {
   const logger = pino(
     {
       level: options.level,
-      base: { pid: process.pid },
+      base: {},
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         log: (object) => redactDeep(object),
       },
       hooks: {
         logMethod(args, method) {
-          const redacted = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg)) as Parameters<typeof method>;
+          const redacted = args.map((arg) =>
+            typeof arg === 'string' ? redactText(arg) : arg,
+          ) as Parameters<typeof method>;
           method.apply(this, redacted);
         },
       },
@@ -95,7 +111,8 @@ export function createRunnerLogger(options: LoggerOptions): RunnerLogger {
           return;
         }
         fileDestination.flush((error) => {
-          if (error) stdout.write(`crashproof: flushing ${options.file} failed: ${error.message}\n`);
+          if (error)
+            stdout.write(`crashproof: flushing ${options.file} failed: ${error.message}\n`);
           resolve();
         });
       });

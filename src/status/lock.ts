@@ -8,7 +8,9 @@ export class LockHeldError extends Error {
     readonly lockFile: string,
     readonly holder: ProcessIdentity,
   ) {
-    super(`another crashproof runner (pid ${holder.pid}) is using ${path.dirname(lockFile)}; stop it first or give this one another logging.dir`);
+    super(
+      `another crashproof runner (pid ${holder.pid}) is using ${path.dirname(lockFile)}; stop it first or give this one another logging.dir`,
+    );
     this.name = 'LockHeldError';
   }
 }
@@ -18,7 +20,10 @@ export class LockHeldError extends Error {
  * apps. A lock left by a runner that is gone (or whose PID now belongs to
  * another process) is taken over. Also writes crashproof.pid for logrotate.
  */
-export async function acquireLock(logDir: string, self: ProcessIdentity): Promise<() => Promise<void>> {
+export async function acquireLock(
+  logDir: string,
+  self: ProcessIdentity,
+): Promise<() => Promise<void>> {
   const lockFile = path.join(logDir, LOCK_FILE);
   const pidFile = path.join(logDir, PID_FILE);
   for (let tries = 0; tries < 3; tries++) {
@@ -35,7 +40,11 @@ export async function acquireLock(logDir: string, self: ProcessIdentity): Promis
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = await readHolder(lockFile);
-    if (holder !== undefined && holder.pid !== self.pid && (await isSameProcess(holder.pid, holder.procStartTime))) {
+    if (
+      holder !== undefined &&
+      holder.pid !== self.pid &&
+      (await isSameProcess(holder.pid, holder.procStartTime))
+    ) {
       throw new LockHeldError(lockFile, holder);
     }
     await unlink(lockFile).catch(() => {});
@@ -46,7 +55,9 @@ export async function acquireLock(logDir: string, self: ProcessIdentity): Promis
 async function readHolder(lockFile: string): Promise<ProcessIdentity | undefined> {
   try {
     const parsed = JSON.parse(await readFile(lockFile, 'utf8')) as Partial<ProcessIdentity>;
-    return typeof parsed.pid === 'number' ? { pid: parsed.pid, procStartTime: parsed.procStartTime, bootId: parsed.bootId } : undefined;
+    return typeof parsed.pid === 'number'
+      ? { pid: parsed.pid, procStartTime: parsed.procStartTime, bootId: parsed.bootId }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 import { signalGroup } from '../supervisor/kill.js';
-import { groupMembers, hasProcFs, isSameProcess, listProcesses, readBootId } from '../supervisor/proc.js';
+import {
+  groupMembers,
+  hasProcFs,
+  isSameProcess,
+  listProcesses,
+  readBootId,
+} from '../supervisor/proc.js';
 import type { StateDocument } from './state-file.js';
 
 const ORPHAN_STOP_TIMEOUT_MS = 5000;
@@ -11,7 +17,10 @@ const ORPHAN_STOP_TIMEOUT_MS = 5000;
  * process group, but only when the old runner is gone and the boot id, PID
  * and /proc start time all still match, so a reused PID is never hit.
  */
-export async function cleanUpOrphans(previous: StateDocument | undefined, logger: Logger): Promise<number[]> {
+export async function cleanUpOrphans(
+  previous: StateDocument | undefined,
+  logger: Logger,
+): Promise<number[]> {
   if (previous === undefined || previous.runner.stopped || !hasProcFs) return [];
   const bootId = await readBootId();
   if (bootId === undefined || previous.runner.bootId !== bootId) return [];
@@ -22,10 +31,16 @@ export async function cleanUpOrphans(previous: StateDocument | undefined, logger
     const pid = app.pid;
     if (typeof pid !== 'number' || typeof app.procStartTime !== 'number') continue;
     if (!(await isSameProcess(pid, app.procStartTime))) {
-      logger.info({ app: app.name, pid }, 'previous child is gone or its PID was reused; leaving it alone');
+      logger.info(
+        { app: app.name, pid },
+        'previous child is gone or its PID was reused; leaving it alone',
+      );
       continue;
     }
-    logger.warn({ app: app.name, pgid: pid }, `ending process group ${pid} left by a runner that was killed`);
+    logger.warn(
+      { app: app.name, pgid: pid },
+      `ending process group ${pid} left by a runner that was killed`,
+    );
     signalGroup(pid, 'SIGTERM');
     const deadline = performance.now() + ORPHAN_STOP_TIMEOUT_MS;
     while (performance.now() < deadline && groupMembers(pid, await listProcesses()).length > 0) {

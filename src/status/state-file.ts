@@ -30,7 +30,12 @@ export interface StateDocument {
 export async function readStateFile(file: string): Promise<StateDocument | undefined> {
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    if (parsed === null || typeof parsed !== 'object' || (parsed as { version?: unknown }).version !== 1) return undefined;
+    if (
+      parsed === null ||
+      typeof parsed !== 'object' ||
+      (parsed as { version?: unknown }).version !== 1
+    )
+      return undefined;
     return parsed as StateDocument;
   } catch {
     return undefined;

@@ -62,7 +62,10 @@ export class StateStore {
       } catch (error) {
         if (!this.failing) {
           this.failing = true;
-          this.logger.warn({ file: this.file, err: error }, 'cannot write the state file; supervision goes on');
+          this.logger.warn(
+            { file: this.file, err: error },
+            'cannot write the state file; supervision goes on',
+          );
         }
       }
     });

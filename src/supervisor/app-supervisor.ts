@@ -3,7 +3,13 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema/app.js';
 import { formatDuration } from '../config/units.js';
-import { type AppState, BUDGET_CAUSES, type EventBus, type RestartCause, type RestartRequest } from '../events.js';
+import {
+  type AppState,
+  BUDGET_CAUSES,
+  type EventBus,
+  type RestartCause,
+  type RestartRequest,
+} from '../events.js';
 import { LogFile } from '../logging/log-file.js';
 import { spawnChild } from './child.js';
 import type { PreStartHook, SupervisorHandle } from './handle.js';
@@ -167,11 +173,20 @@ export class AppSupervisor implements SupervisorHandle {
 
   requestRestart(request: RestartRequest): boolean {
     const reject = (why: string): boolean => {
-      this.options.bus.emit('app:restart-requested', { app: this.name, request, accepted: false, why });
-      this.options.logger.info({ app: this.name, cause: request.cause, why }, `restart request rejected: ${why}`);
+      this.options.bus.emit('app:restart-requested', {
+        app: this.name,
+        request,
+        accepted: false,
+        why,
+      });
+      this.options.logger.info(
+        { app: this.name, cause: request.cause, why },
+        `restart request rejected: ${why}`,
+      );
       return false;
     };
-    if (this.currentState === 'stopped' || this.currentState === 'fatal') return reject(`app is ${this.currentState}`);
+    if (this.currentState === 'stopped' || this.currentState === 'fatal')
+      return reject(`app is ${this.currentState}`);
     if (this.handlingExit) return reject('the app just exited and its restart is being decided');
     if (this.currentState === 'stopping') {
       return reject(this.pendingRestart ? 'a restart is already in progress' : 'app is stopping');
@@ -185,7 +200,10 @@ export class AppSupervisor implements SupervisorHandle {
       return true;
     }
     this.options.bus.emit('app:restart-requested', { app: this.name, request, accepted: true });
-    this.options.logger.info({ app: this.name, cause: request.cause, pid: this.pid }, `restart requested: ${request.reason}`);
+    this.options.logger.info(
+      { app: this.name, cause: request.cause, pid: this.pid },
+      `restart requested: ${request.reason}`,
+    );
     this.pendingRestart = request;
     void this.enterStopping(`restart (${request.cause}): ${request.reason}`);
     return true;
@@ -209,9 +227,16 @@ export class AppSupervisor implements SupervisorHandle {
   }
 
   signal(signal: NodeJS.Signals): boolean {
-    if (this.child === undefined || (this.currentState !== 'running' && this.currentState !== 'starting')) return false;
+    if (
+      this.child === undefined ||
+      (this.currentState !== 'running' && this.currentState !== 'starting')
+    )
+      return false;
     void signalTree(this.child.pid, signal).catch((error: unknown) => {
-      this.options.logger.warn({ app: this.name, pid: this.child?.pid, err: error }, `sending ${signal} failed`);
+      this.options.logger.warn(
+        { app: this.name, pid: this.child?.pid, err: error },
+        `sending ${signal} failed`,
+      );
     });
     return true;
   }
@@ -256,12 +281,17 @@ export class AppSupervisor implements SupervisorHandle {
   }
 
   private async enterStarting(reason: string): Promise<void> {
-    const { config, logger, bus } = this.options;
+    const { config, logger } = this.options;
     this.setState('starting', reason);
     const abort = new AbortController();
     this.startAbort = abort;
 
-    const context = { app: this.name, uncleanExit: this.lastExitUnclean, killedAfterTimeout: this.killedAfterTimeout, firstStart: this.firstStart };
+    const context = {
+      app: this.name,
+      uncleanExit: this.lastExitUnclean,
+      killedAfterTimeout: this.killedAfterTimeout,
+      firstStart: this.firstStart,
+    };
     for (const hook of this.preStartHooks) {
       try {
         await hook(context);
@@ -272,12 +302,23 @@ export class AppSupervisor implements SupervisorHandle {
     }
 
     if (config.port !== undefined) {
-      const waited = await waitForFreePort(config.port, config.host, config.portWaitTimeout, abort.signal, (waitedMs) =>
-        logger.info({ app: this.name, port: config.port, waitedMs: Math.round(waitedMs) }, `waiting for port ${config.port} to be free`),
+      const waited = await waitForFreePort(
+        config.port,
+        config.host,
+        config.portWaitTimeout,
+        abort.signal,
+        (waitedMs) =>
+          logger.info(
+            { app: this.name, port: config.port, waitedMs: Math.round(waitedMs) },
+            `waiting for port ${config.port} to be free`,
+          ),
       );
       if (abort.signal.aborted) return;
       if (waited === false) {
-        logger.warn({ app: this.name, port: config.port }, `port ${config.port} still in use after ${formatDuration(config.portWaitTimeout)}; starting anyway`);
+        logger.warn(
+          { app: this.name, port: config.port },
+          `port ${config.port} still in use after ${formatDuration(config.portWaitTimeout)}; starting anyway`,
+        );
       }
     }
 
@@ -316,10 +357,29 @@ export class AppSupervisor implements SupervisorHandle {
 
     const echo = this.echoStream();
     const prefix = `[${this.name}] `;
-    pipeOutput(processHandle.stdout!, { file: this.stdoutFile, tail: this.stdoutTail, echo, prefix, timestamps: config.logs.timestamps });
-    pipeOutput(processHandle.stderr!, { file: this.stderrFile, tail: this.stderrTail, echo, prefix, timestamps: config.logs.timestamps });
+    pipeOutput(processHandle.stdout!, {
+      file: this.stdoutFile,
+      tail: this.stdoutTail,
+      echo,
+      prefix,
+      timestamps: config.logs.timestamps,
+    });
+    pipeOutput(processHandle.stderr!, {
+      file: this.stderrFile,
+      tail: this.stderrTail,
+      echo,
+      prefix,
+      timestamps: config.logs.timestamps,
+    });
 
-    this.child = { process: processHandle, pid, spawnedAt: performance.now(), spawnedAtWall: new Date().toISOString(), procStartTime: undefined, exited };
+    this.child = {
+      process: processHandle,
+      pid,
+      spawnedAt: performance.now(),
+      spawnedAtWall: new Date().toISOString(),
+      procStartTime: undefined,
+      exited,
+    };
     void readProcStat(pid).then((stat) => {
       if (this.child?.pid === pid && stat) this.child.procStartTime = stat.startTime;
     });
@@ -331,7 +391,12 @@ export class AppSupervisor implements SupervisorHandle {
       this.startTimer = undefined;
       if (this.currentState !== 'starting' || abort.signal.aborted) return;
       if (!this.readinessByHealth) this.enterRunning('uptime');
-      else this.requestRestart({ cause: 'start-timeout', reason: `not ready within ${formatDuration(config.startTimeout)}`, category: 'startup' });
+      else
+        this.requestRestart({
+          cause: 'start-timeout',
+          reason: `not ready within ${formatDuration(config.startTimeout)}`,
+          category: 'startup',
+        });
     }, readyAfter);
   }
 
@@ -343,7 +408,10 @@ export class AppSupervisor implements SupervisorHandle {
     this.setState('running', `ready (${source})`);
     this.options.bus.emit('app:ready', { app: this.name, pid: child.pid, afterMs, source });
     if (this.consecutiveFailures > 0) {
-      this.options.bus.emit('app:recovered', { app: this.name, afterCrashes: this.consecutiveFailures });
+      this.options.bus.emit('app:recovered', {
+        app: this.name,
+        afterCrashes: this.consecutiveFailures,
+      });
       this.consecutiveFailures = 0;
     }
     this.healthy = true;
@@ -361,7 +429,10 @@ export class AppSupervisor implements SupervisorHandle {
       this.resetTimer = undefined;
       if (this.currentState !== 'running' || !this.healthy) return;
       const healthyForMs = Math.round(performance.now() - this.healthySince);
-      this.options.logger.info({ app: this.name, attempts: this.attempts, healthyForMs }, 'restart budget reset after a healthy period');
+      this.options.logger.info(
+        { app: this.name, attempts: this.attempts, healthyForMs },
+        'restart budget reset after a healthy period',
+      );
       this.options.bus.emit('app:budget-reset', { app: this.name, healthyForMs });
       this.attempts = 0;
     }, remaining);
@@ -380,16 +451,27 @@ export class AppSupervisor implements SupervisorHandle {
     const child = this.child;
     let survivors: number[] = [];
     if (child !== undefined) {
-      const result = await terminateTree(child.pid, config.stopSignal, config.stopTimeout, child.exited);
+      const result = await terminateTree(
+        child.pid,
+        config.stopSignal,
+        config.stopTimeout,
+        child.exited,
+      );
       survivors = result.survivors;
       if (result.killedAfterTimeout) {
         this.killedAfterTimeout = true;
         this.lastExitUnclean = true;
-        logger.warn({ app: this.name, pid: child.pid }, `did not stop within ${formatDuration(config.stopTimeout)} of ${config.stopSignal}; sent SIGKILL to the process group`);
+        logger.warn(
+          { app: this.name, pid: child.pid },
+          `did not stop within ${formatDuration(config.stopTimeout)} of ${config.stopSignal}; sent SIGKILL to the process group`,
+        );
       }
       if (survivors.length > 0) {
         this.options.bus.emit('app:stop-survivors', { app: this.name, pids: survivors });
-        logger.error({ app: this.name, survivors }, `processes survived SIGKILL: ${survivors.join(', ')}`);
+        logger.error(
+          { app: this.name, survivors },
+          `processes survived SIGKILL: ${survivors.join(', ')}`,
+        );
       }
     }
     this.afterStopped(stateBefore, survivors);
@@ -423,7 +505,12 @@ export class AppSupervisor implements SupervisorHandle {
     });
   }
 
-  private onChildExit(pid: number | undefined, code: number | null, signal: NodeJS.Signals | null, error?: string): void {
+  private onChildExit(
+    pid: number | undefined,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    error?: string,
+  ): void {
     const child = this.child;
     const now = performance.now();
     const uptimeMs = child ? Math.round(now - child.spawnedAt) : 0;
@@ -433,9 +520,20 @@ export class AppSupervisor implements SupervisorHandle {
     const expected = this.currentState === 'stopping';
     const duringStart = this.currentState === 'starting';
     if (!(code === 0 && signal === null)) this.lastExitUnclean = true;
-    this.options.bus.emit('app:exit', { app: this.name, pid: pid ?? -1, code, signal, uptimeMs, expected, duringStart });
+    this.options.bus.emit('app:exit', {
+      app: this.name,
+      pid: pid ?? -1,
+      code,
+      signal,
+      uptimeMs,
+      expected,
+      duringStart,
+    });
     const how = error ?? describeExit({ exitCode: code, signal });
-    this.options.logger[expected ? 'info' : 'warn']({ app: this.name, pid, code, signal, uptimeMs }, `exited: ${how} after ${formatDuration(uptimeMs)}`);
+    this.options.logger[expected ? 'info' : 'warn'](
+      { app: this.name, pid, code, signal, uptimeMs },
+      `exited: ${how} after ${formatDuration(uptimeMs)}`,
+    );
     if (expected) return;
 
     if (this.startTimer) clearTimeout(this.startTimer);
@@ -465,12 +563,25 @@ export class AppSupervisor implements SupervisorHandle {
   private async cleanUpGroup(pid: number | undefined): Promise<number[]> {
     if (pid === undefined || process.platform === 'win32') return [];
     if (!signalGroup(pid, 0)) return [];
-    this.options.logger.info({ app: this.name, pgid: pid }, 'stopping processes the app left in its process group');
-    const result = await terminateTree(pid, this.options.config.stopSignal, this.options.config.stopTimeout, Promise.resolve());
+    this.options.logger.info(
+      { app: this.name, pgid: pid },
+      'stopping processes the app left in its process group',
+    );
+    const result = await terminateTree(
+      pid,
+      this.options.config.stopSignal,
+      this.options.config.stopTimeout,
+      Promise.resolve(),
+    );
     return result.survivors;
   }
 
-  private failure(facts: Omit<CrashFacts, 'app' | 'attempt' | 'nextDelayMs' | 'fatal' | 'command' | 'cwd' | 'outputTail'>): void {
+  private failure(
+    facts: Omit<
+      CrashFacts,
+      'app' | 'attempt' | 'nextDelayMs' | 'fatal' | 'command' | 'cwd' | 'outputTail'
+    >,
+  ): void {
     const { config, logger } = this.options;
     if (this.stopAfterExit) {
       this.stopAfterExit = false;
@@ -480,7 +591,12 @@ export class AppSupervisor implements SupervisorHandle {
     }
     this.stats.crashes++;
     this.consecutiveFailures++;
-    const decision: RestartDecision = decideRestart(config.restart, { cause: facts.cause, exitCode: facts.exitCode, signal: facts.signal, attempts: this.attempts });
+    const decision: RestartDecision = decideRestart(config.restart, {
+      cause: facts.cause,
+      exitCode: facts.exitCode,
+      signal: facts.signal,
+      attempts: this.attempts,
+    });
     const attempt = decision.action === 'restart' ? decision.attempt : this.attempts;
     const nextDelayMs = decision.action === 'restart' ? decision.delayMs : null;
 
@@ -505,22 +621,42 @@ export class AppSupervisor implements SupervisorHandle {
     } else {
       this.setState('fatal', decision.reason);
       logger.error({ app: this.name, attempts: this.attempts }, `fatal: ${decision.reason}`);
-      this.options.bus.emit('app:fatal', { app: this.name, reason: decision.reason, restarts: this.stats.restartsTotal });
+      this.options.bus.emit('app:fatal', {
+        app: this.name,
+        reason: decision.reason,
+        restarts: this.stats.restartsTotal,
+      });
       this.resolveStopWaiters();
     }
   }
 
   private enterBackoff(delayMs: number, cause: RestartCause, reason: string): void {
     this.nextStartAt = new Date(Date.now() + delayMs).toISOString();
-    this.setState('backoff', `restart ${this.attempts} in ${formatDuration(delayMs)} after ${cause}: ${reason}`);
-    this.options.bus.emit('app:restart-scheduled', { app: this.name, cause, reason, attempt: this.attempts, delayMs });
+    this.setState(
+      'backoff',
+      `restart ${this.attempts} in ${formatDuration(delayMs)} after ${cause}: ${reason}`,
+    );
+    this.options.bus.emit('app:restart-scheduled', {
+      app: this.name,
+      cause,
+      reason,
+      attempt: this.attempts,
+      delayMs,
+    });
     this.options.logger.info(
-      { app: this.name, attempt: this.attempts, delayMs, cause, maxRestarts: this.options.config.restart.maxRestarts },
+      {
+        app: this.name,
+        attempt: this.attempts,
+        delayMs,
+        cause,
+        maxRestarts: this.options.config.restart.maxRestarts,
+      },
       `restart ${this.attempts}/${this.options.config.restart.maxRestarts} in ${formatDuration(delayMs)}`,
     );
     this.backoffTimer = setTimeout(() => {
       this.backoffTimer = undefined;
-      if (this.currentState === 'backoff') void this.enterStarting(`backoff of ${formatDuration(delayMs)} over`);
+      if (this.currentState === 'backoff')
+        void this.enterStarting(`backoff of ${formatDuration(delayMs)} over`);
     }, delayMs);
   }
 
@@ -530,11 +666,15 @@ export class AppSupervisor implements SupervisorHandle {
     this.stateReason = reason;
     if (from === to) return;
     this.options.bus.emit('app:state', { app: this.name, from, to, reason, pid: this.child?.pid });
-    this.options.logger.info({ app: this.name, from, to, pid: this.child?.pid }, `${from} -> ${to}: ${reason}`);
+    this.options.logger.info(
+      { app: this.name, from, to, pid: this.child?.pid },
+      `${from} -> ${to}: ${reason}`,
+    );
   }
 
   private clearTimers(): void {
-    for (const timer of [this.startTimer, this.backoffTimer, this.resetTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.startTimer, this.backoffTimer, this.resetTimer])
+      if (timer) clearTimeout(timer);
     this.startTimer = undefined;
     this.backoffTimer = undefined;
     this.resetTimer = undefined;
@@ -553,13 +693,17 @@ export class AppSupervisor implements SupervisorHandle {
     return this.options.echo;
   }
 
-  private openOutputFile(setting: string | false | undefined, kind: 'out' | 'err'): LogFile | undefined {
+  private openOutputFile(
+    setting: string | false | undefined,
+    kind: 'out' | 'err',
+  ): LogFile | undefined {
     if (setting === false) return undefined;
     const file = path.resolve(this.options.logDir, setting ?? `${this.name}.${kind}.log`);
     return new LogFile(
       file,
       {
-        onTrouble: (message, error) => this.options.logger.warn({ app: this.name, file, err: error }, message),
+        onTrouble: (message, error) =>
+          this.options.logger.warn({ app: this.name, file, err: error }, message),
       },
       this.options.rotation,
     );

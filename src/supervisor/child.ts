@@ -27,7 +27,11 @@ export function spawnChild(options: SpawnOptions): ChildProcess {
   });
 }
 
-export function shellArgv(command: string[], shell: boolean, platform: NodeJS.Platform): [string, string[]] {
+export function shellArgv(
+  command: string[],
+  shell: boolean,
+  platform: NodeJS.Platform,
+): [string, string[]] {
   if (!shell) return [command[0]!, command.slice(1)];
   const line = command.join(' ');
   return platform === 'win32' ? ['cmd.exe', ['/d', '/s', '/c', line]] : ['/bin/sh', ['-c', line]];
@@ -41,7 +45,8 @@ export function shellArgv(command: string[], shell: boolean, platform: NodeJS.Pl
 export function checkCommand(options: SpawnOptions): string | undefined {
   const platform = options.platform ?? process.platform;
   try {
-    if (!statSync(options.cwd).isDirectory()) return `working directory ${options.cwd} is not a directory`;
+    if (!statSync(options.cwd).isDirectory())
+      return `working directory ${options.cwd} is not a directory`;
   } catch {
     return `working directory ${options.cwd} does not exist`;
   }
@@ -50,11 +55,19 @@ export function checkCommand(options: SpawnOptions): string | undefined {
   const pathVariable = options.env.PATH ?? options.env.Path ?? '';
   if (findExecutable(file, options.cwd, pathVariable, platform) !== undefined) return undefined;
 
-  const where = file.includes('/') || file.includes('\\') ? `relative to ${options.cwd}` : `on PATH=${pathVariable}`;
+  const where =
+    file.includes('/') || file.includes('\\')
+      ? `relative to ${options.cwd}`
+      : `on PATH=${pathVariable}`;
   return `command "${file}" not found or not executable (${where}); check apps[].command, cwd and PATH`;
 }
 
-export function findExecutable(file: string, cwd: string, pathVariable: string, platform: NodeJS.Platform): string | undefined {
+export function findExecutable(
+  file: string,
+  cwd: string,
+  pathVariable: string,
+  platform: NodeJS.Platform,
+): string | undefined {
   const candidates =
     file.includes('/') || (platform === 'win32' && file.includes('\\'))
       ? [path.resolve(cwd, file)]

@@ -6,7 +6,10 @@
  */
 
 /** Runs a program and resolves with its exit code; injected so tests need no Windows. */
-export type ExecFile = (file: string, args: string[]) => Promise<{ code: number | null; stderr: string }>;
+export type ExecFile = (
+  file: string,
+  args: string[],
+) => Promise<{ code: number | null; stderr: string }>;
 
 export function taskkillArgs(pid: number, force: boolean): string[] {
   return force ? ['/PID', String(pid), '/T', '/F'] : ['/PID', String(pid), '/T'];
@@ -17,7 +20,11 @@ export function taskkillArgs(pid: number, force: boolean): string[] {
  * signal to a polite one. Returns false when the process was already gone
  * (taskkill exit code 128).
  */
-export async function killTreeWindows(pid: number, signal: NodeJS.Signals, execFile: ExecFile): Promise<boolean> {
+export async function killTreeWindows(
+  pid: number,
+  signal: NodeJS.Signals,
+  execFile: ExecFile,
+): Promise<boolean> {
   const force = signal === 'SIGKILL';
   const { code } = await execFile('taskkill', taskkillArgs(pid, force));
   return code === 0;

@@ -30,7 +30,11 @@ export class OutputTail {
     const text = buffer.toString('utf8').replace(/\r\n?/g, '\n');
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    return lines.slice(-count).map((line) => (line.length > MAX_TAIL_LINE ? `${line.slice(0, MAX_TAIL_LINE)}... (cut)` : line));
+    return lines
+      .slice(-count)
+      .map((line) =>
+        line.length > MAX_TAIL_LINE ? `${line.slice(0, MAX_TAIL_LINE)}... (cut)` : line,
+      );
   }
 
   clear(): void {

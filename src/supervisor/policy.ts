@@ -1,5 +1,5 @@
-import { BUDGET_CAUSES, type RestartCause } from '../events.js';
 import type { RestartConfig } from '../config/schema/app.js';
+import { BUDGET_CAUSES, type RestartCause } from '../events.js';
 
 /** What to do after a child exits or a restart is requested. */
 export type RestartDecision =
@@ -8,7 +8,10 @@ export type RestartDecision =
   | { action: 'fatal'; reason: string };
 
 /** Backoff delay before restart number `attempt` (1-based): delay × multiplier^(attempt-1), capped by maxDelay. */
-export function backoffDelay(restart: Pick<RestartConfig, 'delay' | 'multiplier' | 'maxDelay'>, attempt: number): number {
+export function backoffDelay(
+  restart: Pick<RestartConfig, 'delay' | 'multiplier' | 'maxDelay'>,
+  attempt: number,
+): number {
   if (attempt < 1) return 0;
   const delay = restart.delay * restart.multiplier ** (attempt - 1);
   return Math.round(Math.min(delay, restart.maxDelay));
@@ -31,14 +34,18 @@ export interface ExitFacts {
  */
 export function decideRestart(restart: RestartConfig, facts: ExitFacts): RestartDecision {
   const spendsBudget = BUDGET_CAUSES.has(facts.cause);
-  if (!spendsBudget) return { action: 'restart', delayMs: 0, attempt: facts.attempts, spendsBudget: false };
+  if (!spendsBudget)
+    return { action: 'restart', delayMs: 0, attempt: facts.attempts, spendsBudget: false };
 
   const cleanExit = facts.exitCode === 0 && facts.signal === null;
   if (facts.cause === 'crash' || facts.cause === 'start-failure') {
     if (restart.policy === 'never') {
       return cleanExit
         ? { action: 'stop', reason: 'exited with code 0 and restart policy is "never"' }
-        : { action: 'fatal', reason: `exited (${describeExit(facts)}) and restart policy is "never"` };
+        : {
+            action: 'fatal',
+            reason: `exited (${describeExit(facts)}) and restart policy is "never"`,
+          };
     }
     if (restart.policy === 'on-failure' && cleanExit) {
       return { action: 'stop', reason: 'exited with code 0 and restart policy is "on-failure"' };
@@ -50,18 +57,34 @@ export function decideRestart(restart: RestartConfig, facts: ExitFacts): Restart
     if (restart.onBudgetSpent === 'keep-retrying') {
       return { action: 'restart', delayMs: restart.maxDelay, attempt, spendsBudget: true };
     }
-    const budget = restart.maxRestarts === 0 ? 'automatic restarts are off (maxRestarts 0)' : `restart budget of ${restart.maxRestarts} spent`;
+    const budget =
+      restart.maxRestarts === 0
+        ? 'automatic restarts are off (maxRestarts 0)'
+        : `restart budget of ${restart.maxRestarts} spent`;
     return { action: 'fatal', reason: `${budget}; last exit: ${describeExit(facts)}` };
   }
-  return { action: 'restart', delayMs: backoffDelay(restart, attempt), attempt, spendsBudget: true };
+  return {
+    action: 'restart',
+    delayMs: backoffDelay(restart, attempt),
+    attempt,
+    spendsBudget: true,
+  };
 }
 
 /** The budget resets once the app has been healthy for resetAfter without a failure. */
-export function shouldResetBudget(healthyForMs: number, resetAfterMs: number, attempts: number): boolean {
+export function shouldResetBudget(
+  healthyForMs: number,
+  resetAfterMs: number,
+  attempts: number,
+): boolean {
   return attempts > 0 && healthyForMs >= resetAfterMs;
 }
 
-export function describeExit(facts: { exitCode: number | null; signal: string | null; cause?: RestartCause }): string {
+export function describeExit(facts: {
+  exitCode: number | null;
+  signal: string | null;
+  cause?: RestartCause;
+}): string {
   if (facts.signal !== null) return `killed by ${facts.signal}`;
   if (facts.exitCode !== null) return `exit code ${facts.exitCode}`;
   return facts.cause ?? 'unknown';

@@ -7,7 +7,7 @@ export function isPortFree(port: number, host: string | undefined): Promise<bool
     server.unref();
     server.once('error', (error: NodeJS.ErrnoException) => {
       // EADDRNOTAVAIL (host not local) says nothing about the port; do not wait on it.
-      resolve(error.code !== 'EADDRINUSE' && error.code !== 'EACCES' ? true : false);
+      resolve(error.code !== 'EADDRINUSE' && error.code !== 'EACCES');
     });
     server.listen({ port, host: host ?? '0.0.0.0', exclusive: true }, () => {
       server.close(() => resolve(true));

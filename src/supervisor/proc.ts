@@ -49,7 +49,9 @@ export async function listProcesses(): Promise<ProcStat[]> {
   } catch {
     return [];
   }
-  const stats = await Promise.all(entries.filter((entry) => /^\d+$/.test(entry)).map((entry) => readProcStat(Number(entry))));
+  const stats = await Promise.all(
+    entries.filter((entry) => /^\d+$/.test(entry)).map((entry) => readProcStat(Number(entry))),
+  );
   return stats.filter((stat): stat is ProcStat => stat !== undefined);
 }
 

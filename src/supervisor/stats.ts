@@ -19,7 +19,9 @@ export interface AppStats {
   crashes: number;
   /** Restarts in the last hour. */
   restartsLastHour: number;
-  lastExit: { code: number | null; signal: string | null; at: string; uptimeMs: number } | undefined;
+  lastExit:
+    | { code: number | null; signal: string | null; at: string; uptimeMs: number }
+    | undefined;
   /** Wall-clock ISO time of the next start while in backoff. */
   nextStartAt: string | undefined;
   reason: string;
@@ -36,7 +38,8 @@ export class StatsRecorder {
     this.restarts[cause] = (this.restarts[cause] ?? 0) + 1;
     const now = performance.now();
     this.restartTimes.push(now);
-    while (this.restartTimes.length > 0 && now - this.restartTimes[0]! > 3_600_000) this.restartTimes.shift();
+    while (this.restartTimes.length > 0 && now - this.restartTimes[0]! > 3_600_000)
+      this.restartTimes.shift();
   }
 
   get restartsTotal(): number {

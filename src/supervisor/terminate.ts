@@ -59,13 +59,22 @@ function safeSignal(pid: number, signal: NodeJS.Signals): void {
 async function remaining(pgid: number, escaped: ProcStat[]): Promise<number[]> {
   if (!hasProcFs) return [];
   const processes = await listProcesses();
-  const live = new Map(processes.filter((stat) => stat.state !== 'Z').map((stat) => [stat.pid, stat]));
+  const live = new Map(
+    processes.filter((stat) => stat.state !== 'Z').map((stat) => [stat.pid, stat]),
+  );
   const members = groupMembers(pgid, processes).map((stat) => stat.pid);
-  const others = escaped.filter((stat) => live.get(stat.pid)?.startTime === stat.startTime).map((stat) => stat.pid);
+  const others = escaped
+    .filter((stat) => live.get(stat.pid)?.startTime === stat.startTime)
+    .map((stat) => stat.pid);
   return [...new Set([...members, ...others])];
 }
 
-async function waitUntilGone(pgid: number, escaped: ProcStat[], timeoutMs: number, childGone: () => boolean): Promise<boolean> {
+async function waitUntilGone(
+  pgid: number,
+  escaped: ProcStat[],
+  timeoutMs: number,
+  childGone: () => boolean,
+): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (childGone() && (await remaining(pgid, escaped)).length === 0) return true;

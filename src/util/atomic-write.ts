@@ -7,11 +7,18 @@ import path from 'node:path';
  * target, then fsync the directory so the rename survives a power cut
  * (directories cannot be fsynced on Windows; that step is skipped there).
  */
-export async function writeFileAtomic(file: string, data: string | Buffer, options: { fsync?: boolean; mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Buffer,
+  options: { fsync?: boolean; mode?: number } = {},
+): Promise<void> {
   const fsync = options.fsync ?? true;
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const temp = path.join(
+    dir,
+    `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`,
+  );
   const handle = await open(temp, 'w', options.mode ?? 0o644);
   try {
     await handle.writeFile(data);

@@ -18,7 +18,9 @@ describe('redactText', () => {
   });
 
   it('redacts authorization headers and bearer tokens', () => {
-    expect(redactText('Authorization: Digest username="a", response="b"')).toBe('Authorization: ***');
+    expect(redactText('Authorization: Digest username="a", response="b"')).toBe(
+      'Authorization: ***',
+    );
     expect(redactText('sent Bearer abcdefghijklmnop')).toBe('sent Bearer ***');
   });
 
@@ -30,8 +32,18 @@ describe('redactText', () => {
 
 describe('redactEnv and redactDeep', () => {
   it('hides values of secret-looking keys', () => {
-    const env = redactEnv({ CAMERA_PASSWORD: 'p', RING_TOKEN: 't', HOME: '/root', URL: 'rtsp://a:b@h/' });
-    expect(env).toEqual({ CAMERA_PASSWORD: '***', RING_TOKEN: '***', HOME: '/root', URL: 'rtsp://a:***@h/' });
+    const env = redactEnv({
+      CAMERA_PASSWORD: 'p',
+      RING_TOKEN: 't',
+      HOME: '/root',
+      URL: 'rtsp://a:b@h/',
+    });
+    expect(env).toEqual({
+      CAMERA_PASSWORD: '***',
+      RING_TOKEN: '***',
+      HOME: '/root',
+      URL: 'rtsp://a:***@h/',
+    });
   });
 
   it('walks nested objects and arrays', () => {

@@ -42,7 +42,10 @@ export const appSchema = z.strictObject({
     .string()
     .min(1)
     .max(64)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-", starting with a letter or digit'),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+      'use letters, digits, ".", "_" and "-", starting with a letter or digit',
+    ),
   command: z.array(z.string()).min(1, 'the command needs at least the program name'),
   /** Run the command through /bin/sh -c (cmd.exe on Windows); off by default. */
   shell: z.boolean().default(false),

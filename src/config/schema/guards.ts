@@ -35,7 +35,8 @@ export const scheduleSchema = z
     if (schedule.restartAt === undefined && schedule.cron === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: 'a schedule needs "restartAt" (such as "03:30") or "cron" (such as "30 3 * * SUN")',
+        message:
+          'a schedule needs "restartAt" (such as "03:30") or "cron" (such as "30 3 * * SUN")',
       });
       return;
     }
@@ -55,7 +56,10 @@ export const scheduleSchema = z
 /** SQLite integrity checks after unclean exits, online backups and restore. */
 export const databasesSchema = z.strictObject({
   files: z.array(z.string()).min(1),
+  /** Bound for one quick_check; past it the check is killed and the app starts anyway. */
   checkTimeout: duration().prefault('30s'),
+  /** Bound for writing and verifying one backup. */
+  backupTimeout: duration().prefault('10m'),
   backupInterval: duration().prefault('6h'),
   backupKeep: z.number().int().min(1).max(1000).default(5),
   backupDir: z.string().default('backups'),

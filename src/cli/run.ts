@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { ConfigError } from '../config/errors.js';
+import type { RunFlags } from '../config/flags.js';
+import { loadConfig } from '../config/load.js';
+import { createRunnerLogger } from '../logging/logger.js';
+import { Runner } from '../runner.js';
+import { LockHeldError } from '../status/lock.js';
+import { signalGroup } from '../supervisor/kill.js';
+import { classifyByExit, wireRunner } from '../wiring.js';
+import { EXIT_FATAL, printConfigError } from './exit-codes.js';
+import { installSignalHandlers } from './signals.js';
+
+export interface RunCommandOptions extends RunFlags {
+  config?: string;
+}
+
+/** `crashproof run`: load the configuration, supervise until a signal or a fatal app, and return the exit code. */
+export async function runCommand(options: RunCommandOptions, command: string[]): Promise<number> {
+  let loaded: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    loaded = await loadConfig({
+      configPath: options.config,
+      cwd: process.cwd(),
+      env: process.env,
+      flags: options,
+      command,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) return printConfigError(error);
+    throw error;
+  }
+  const { config } = loaded;
+  const logDir = path.resolve(config.baseDir, config.logging.dir);
+  const runnerLog = createRunnerLogger({
+    file: path.resolve(logDir, config.logging.file),
+    level: config.logging.level,
+    console: config.logging.console,
+  });
+  const { logger } = runnerLog;
+  for (const warning of loaded.warnings) logger.warn(warning);
+
+  const runner = new Runner({
+    config,
+    logger,
+    echo: process.stdout,
+    env: process.env,
+    classify: classifyByExit,
+  });
+  await wireRunner(runner);
+  const removeHandlers = installSignalHandlers({
+    shutdown: (reason) => runner.shutdown(`received ${reason}`),
+    reopenLogs: () => {
+      logger.info('received SIGHUP: reopening log files');
+      runnerLog.reopen();
+      runner.reopenLogs();
+    },
+    force: () => {
+      logger.warn('second interrupt: sending SIGKILL to every app and exiting');
+      for (const supervisor of runner.supervisors.values())
+        if (supervisor.pid !== undefined) signalGroup(supervisor.pid, 'SIGKILL');
+      void runnerLog.flush().then(() => process.exit(130));
+    },
+  });
+
+  try {
+    await runner.start();
+  } catch (error) {
+    removeHandlers();
+    if (error instanceof ConfigError) {
+      logger.error({ problems: error.problems }, error.message);
+      await runnerLog.flush();
+      return printConfigError(error);
+    }
+    if (error instanceof LockHeldError) {
+      logger.error(error.message);
+      await runnerLog.flush();
+      return EXIT_FATAL;
+    }
+    throw error;
+  }
+
+  const code = await runner.done;
+  removeHandlers();
+  await runnerLog.flush();
+  return code;
+}
