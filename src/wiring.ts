@@ -1,3 +1,5 @@
+import type { Config } from './config/schema/index.js';
+import { classifyCrash } from './crash/classify.js';
 import type { Classification, CrashContext } from './crash/report.js';
 import type { Runner } from './runner.js';
 import type { CrashFacts } from './supervisor/app-supervisor.js';
@@ -11,35 +13,34 @@ export async function wireRunner(runner: Runner): Promise<void> {
   void runner;
 }
 
-/** Exit status facts only; the rule table in classify.ts refines this. */
-export function classifyByExit(facts: CrashFacts, _context: CrashContext): Classification {
-  if (facts.category !== undefined)
-    return { category: facts.category, hint: facts.reason, ruleId: `cause:${facts.cause}` };
-  if (
-    facts.signal === 'SIGSEGV' ||
-    facts.signal === 'SIGABRT' ||
-    facts.signal === 'SIGBUS' ||
-    facts.signal === 'SIGILL'
-  ) {
-    return {
-      category: 'native-crash',
-      hint: 'the app crashed in native code',
-      ruleId: 'signal:native',
-    };
-  }
-  if (facts.signal === 'SIGKILL' || facts.signal === 'SIGTERM')
-    return {
-      category: 'killed',
-      hint: 'something outside the runner ended the app',
-      ruleId: 'signal:killed',
-    };
-  if (facts.duringStart)
-    return {
-      category: 'startup',
-      hint: 'the app exited before it was ready; check its output',
-      ruleId: 'startup',
-    };
-  if (facts.exitCode === 0)
-    return { category: 'clean-exit', hint: 'the app exited with code 0', ruleId: 'exit:0' };
-  return { category: 'unknown', hint: 'see the output tail', ruleId: 'unknown' };
+/**
+ * The crash classifier for a config: the rule table of classify.ts plus the
+ * config's crashRules, fed with the supervisor's facts and the runner's
+ * health, camera and memory context.
+ */
+export function createClassifier(
+  config: Config,
+): (facts: CrashFacts, context: CrashContext) => Classification {
+  return (facts, context) => {
+    // Exits the app made by itself carry no runner stop cause.
+    const stopCause =
+      facts.cause === 'crash' || facts.cause === 'start-failure' ? undefined : facts.cause;
+    return classifyCrash(
+      {
+        exitCode: facts.exitCode,
+        signal: facts.signal,
+        uptimeMs: facts.uptimeMs,
+        duringStart: facts.duringStart,
+        outputTail: facts.outputTail,
+        stopCause,
+        healthTimedOut: context.healthTimedOut,
+        memory:
+          context.memory === null
+            ? undefined
+            : { rssBytes: context.memory.rssBytes, limitBytes: context.memory.limitBytes },
+        cameras: context.cameras.map((camera) => ({ name: camera.name, status: camera.status })),
+      },
+      config.crashRules,
+    );
+  };
 }

@@ -6,7 +6,7 @@ import { createRunnerLogger } from '../logging/logger.js';
 import { Runner } from '../runner.js';
 import { LockHeldError } from '../status/lock.js';
 import { signalGroup } from '../supervisor/kill.js';
-import { classifyByExit, wireRunner } from '../wiring.js';
+import { createClassifier, wireRunner } from '../wiring.js';
 import { EXIT_FATAL, printConfigError } from './exit-codes.js';
 import { installSignalHandlers } from './signals.js';
 
@@ -44,7 +44,7 @@ export async function runCommand(options: RunCommandOptions, command: string[]):
     logger,
     echo: process.stdout,
     env: process.env,
-    classify: classifyByExit,
+    classify: createClassifier(config),
   });
   await wireRunner(runner);
   const removeHandlers = installSignalHandlers({

@@ -52,6 +52,17 @@ export const configSchema = z
       }
       seen.add(app.name);
     });
+    config.crashRules.forEach((rule, index) => {
+      try {
+        new RegExp(rule.pattern, 'i');
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['crashRules', index, 'pattern'],
+          message: `invalid regular expression (${(error as Error).message}); escape ( ) [ ] { } . * + ? with a backslash to match them literally`,
+        });
+      }
+    });
     const cameras = new Set<string>();
     config.cameras.forEach((camera, index) => {
       if (cameras.has(camera.name)) {
