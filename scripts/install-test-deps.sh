@@ -15,6 +15,7 @@ packages=(
   chromium                                  # dashboard test (playwright-core)
   docker-compose                            # static compose file validation
   util-linux procps iproute2                # setpriv, ps, ss
+  python3-jsonschema                        # validating crash reports against their schema
 )
 
 missing=()

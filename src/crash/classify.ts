@@ -23,6 +23,8 @@ export interface CrashFacts {
   outputTail: string[];
   /** Set when the runner itself stopped the process, and why. */
   stopCause?: RestartCause;
+  /** The category named by the monitor or guard that requested the stop (RestartRequest.category). */
+  requestedCategory?: CrashCategory;
   /** The failed health checks that led to a 'health' stop timed out rather than answering. */
   healthTimedOut?: boolean;
   memory?: { rssBytes: number; limitBytes?: number };
@@ -144,8 +146,10 @@ function compiledRulesFor(rules: ReadonlyArray<UserCrashRule>): CompiledUserRule
  *
  * 1. user rules (crashRules), the latest matching line first;
  * 2. a stop by the runner with a known reason: a requested stop (watch,
- *    manual, schedule, reload) is clean-exit, 'memory' is memory,
- *    'database' is database, 'health' with timed-out checks is hang;
+ *    manual, schedule, reload) is clean-exit, then the category that the
+ *    requesting monitor named (other than startup and unknown), then
+ *    'memory' is memory, 'database' is database and 'health' with
+ *    timed-out checks is hang;
  * 3. SIGKILL with RSS at or above 90 % of the memory limit is memory;
  * 4. a kill signal (SIGKILL, SIGTERM, SIGINT, ...) that the runner did not
  *    send is killed, because the output then says nothing about it;
@@ -269,6 +273,10 @@ function classifyRunnerStop(cause: RestartCause, facts: CrashFacts): Classificat
       evidence: `stopped by the runner: ${cause}`,
       ruleId: 'stop:requested',
     };
+  }
+  const requested = facts.requestedCategory;
+  if (requested !== undefined && requested !== 'startup' && requested !== 'unknown') {
+    return fact(requested, `stop:${cause}`, `stopped by the runner: ${cause}`);
   }
   if (cause === 'memory') {
     return fact(

@@ -99,6 +99,30 @@ describe('classifyCrash precedence', () => {
     expect(classifyCrash(facts({ stopCause: 'database' })).category).toBe('database');
   });
 
+  it('a category named by the requester wins', () => {
+    const result = classifyCrash(
+      facts({
+        signal: 'SIGTERM',
+        exitCode: null,
+        stopCause: 'camera',
+        requestedCategory: 'network',
+        outputTail: [DATABASE_LINE],
+      }),
+    );
+    expect(result.category).toBe('network');
+    expect(result.ruleId).toBe('stop:camera');
+    const vague = classifyCrash(
+      facts({
+        signal: 'SIGTERM',
+        exitCode: null,
+        stopCause: 'start-timeout',
+        requestedCategory: 'startup',
+        outputTail: [DATABASE_LINE],
+      }),
+    );
+    expect(vague.category).toBe('database');
+  });
+
   it('requested stops are clean', () => {
     for (const stopCause of ['watch', 'manual', 'schedule', 'reload'] as const) {
       const result = classifyCrash(

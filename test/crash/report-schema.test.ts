@@ -1,0 +1,167 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CRASH_CATEGORIES } from '../../src/crash/categories.js';
+import { classifyCrash } from '../../src/crash/classify.js';
+import { type CrashContext, CrashReporter } from '../../src/crash/report.js';
+import { CRASH_REPORT_SCHEMA, checkStoredReport } from '../../src/crash/report-schema.js';
+import { EventBus } from '../../src/events.js';
+
+// Validation runs in Debian's python3-jsonschema, a real draft 2020-12 validator.
+const VALIDATE = `
+import json, sys
+from jsonschema import Draft202012Validator
+schema = json.load(open(sys.argv[1]))
+Draft202012Validator.check_schema(schema)
+validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+documents = json.load(sys.stdin)
+print(json.dumps([[error.message for error in validator.iter_errors(document)] for document in documents]))
+`;
+
+const DOCS = resolve(import.meta.dirname, '../../docs/crash-reports.md');
+
+let workDir: string;
+let schemaFile: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'crashproof-schema-'));
+  schemaFile = join(workDir, 'schema.json');
+  await writeFile(schemaFile, JSON.stringify(CRASH_REPORT_SCHEMA));
+});
+
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+/** Validate documents against the schema; returns the error messages of each. */
+function validate(documents: unknown[]): string[][] {
+  const result = spawnSync('/usr/bin/python3', ['-c', VALIDATE, schemaFile], {
+    input: JSON.stringify(documents),
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  if (result.status !== 0) throw new Error(`jsonschema failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as string[][];
+}
+
+function docsExamples(markdown: string): unknown[] {
+  const blocks = [...markdown.matchAll(/```json\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  return blocks.map((block) => JSON.parse(block) as unknown);
+}
+
+const CONTEXT: CrashContext = {
+  health: {
+    state: 'unhealthy',
+    lastCheck: {
+      ok: false,
+      error: 'timed out after 10 s',
+      durationMs: 10_000,
+      at: '2026-12-04T21:29:50.000Z',
+    },
+  },
+  healthTimedOut: false,
+  cameras: [
+    {
+      name: 'front-door',
+      status: 'auth-failed',
+      latencyMs: 42,
+      since: '2026-12-04T21:00:00.000Z',
+      detail: 'RTSP 401',
+    },
+    { name: 'garden', status: 'unknown' },
+  ],
+  memory: { rssBytes: 200_000_000, peakRssBytes: 250_000_000, limitBytes: 1_000_000_000 },
+};
+
+function buildWriterReport() {
+  const reporter = new CrashReporter({
+    dir: workDir,
+    keep: 10,
+    bus: new EventBus(),
+    logger: pino({ level: 'silent' }),
+    context: () => CONTEXT,
+    classify: (facts, context) =>
+      classifyCrash({ ...facts, cameras: context.cameras, stopCause: facts.cause }),
+  });
+  return reporter.build({
+    app: 'tapo-webapp',
+    pid: 4242,
+    exitCode: 1,
+    signal: null,
+    uptimeMs: 12_345,
+    duringStart: false,
+    cause: 'crash',
+    reason: 'exit code 1',
+    category: undefined,
+    attempt: 2,
+    nextDelayMs: 1500,
+    fatal: false,
+    command: ['/usr/bin/python3', '-m', 'uvicorn', 'main:app', '--port', '7777'],
+    cwd: '/srv/tapo',
+    stateBefore: 'running',
+    outputTail: ['sqlite3.DatabaseError: database disk image is malformed'],
+    survivors: [],
+  });
+}
+
+describe('CRASH_REPORT_SCHEMA', () => {
+  it('accepts a report from the writer', () => {
+    const report = buildWriterReport();
+    expect(report.category).toBe('database');
+    expect(validate([report])).toEqual([[]]);
+  });
+
+  it('accepts the documented examples', async () => {
+    const examples = docsExamples(await readFile(DOCS, 'utf8'));
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    expect(validate(examples)).toEqual(examples.map(() => []));
+  });
+
+  it('rejects broken reports', () => {
+    const report = buildWriterReport() as unknown as Record<string, unknown>;
+    const { hint: _hint, ...missingHint } = report;
+    const errors = validate([
+      missingHint,
+      { ...report, category: 'gremlins' },
+      { ...report, version: 2 },
+      { ...report, extra: true },
+      { ...report, memory: { rssBytes: -1, peakRssBytes: 0 } },
+    ]);
+    for (const [index, messages] of errors.entries()) {
+      expect(messages.length, `document ${index}`).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('docs/crash-reports.md', () => {
+  it('names every field and category', async () => {
+    const markdown = await readFile(DOCS, 'utf8');
+    const crashSchema = CRASH_REPORT_SCHEMA.oneOf[0];
+    for (const field of Object.keys(crashSchema.properties)) {
+      expect(markdown, field).toContain(`| \`${field}\` |`);
+    }
+    for (const category of CRASH_CATEGORIES) {
+      expect(markdown, category).toContain(`| \`${category}\` |`);
+    }
+  });
+});
+
+describe('checkStoredReport', () => {
+  it('accepts the writer report', () => {
+    expect(checkStoredReport(buildWriterReport())).toBeUndefined();
+  });
+
+  it('names the problem', () => {
+    expect(checkStoredReport([])).toBe('expected a JSON object');
+    expect(checkStoredReport({ version: 2 })).toBe('unsupported version 2, expected 1');
+    expect(checkStoredReport({ version: 1, kind: 'crash', id: 'a', time: 'yesterday' })).toBe(
+      'invalid time "yesterday", expected an ISO date',
+    );
+    expect(
+      checkStoredReport({ version: 1, kind: 'crash', id: 'a', time: '2026-12-04T21:30:00Z' }),
+    ).toBe('a crash report needs "app" and "category"');
+  });
+});
