@@ -1,0 +1,136 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AppState, RestartRequest } from '../../src/events.js';
+import type { GuardLogger } from '../../src/guards/logger.js';
+import type { SupervisorHandle } from '../../src/supervisor/handle.js';
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+export const GUARD_FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+/**
+ * Stands in for the supervisor's handle (src/supervisor), which owns the
+ * process: it records restart requests and lets a test set the state.
+ */
+export class RecordingHandle implements SupervisorHandle {
+  readonly requests: RestartRequest[] = [];
+  state: AppState = 'running';
+  pid: number | undefined;
+  startedAt: number | undefined = 0;
+  accept = true;
+
+  constructor(
+    readonly name: string,
+    pid?: number,
+  ) {
+    this.pid = pid;
+  }
+
+  requestRestart(request: RestartRequest): boolean {
+    this.requests.push(request);
+    return this.accept;
+  }
+
+  markReady(): void {}
+  reportHealth(): void {}
+  signal(): boolean {
+    return false;
+  }
+}
+
+export interface LogLine {
+  level: keyof GuardLogger;
+  fields: object;
+  message: string;
+}
+
+/** A logger that keeps every line, for assertions on messages. */
+export function recordingLogger(): GuardLogger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const record = (level: keyof GuardLogger) => (fields: object, message: string) => {
+    lines.push({ level, fields, message });
+  };
+  return {
+    lines,
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+  };
+}
+
+/** Poll until check returns a value other than undefined or false, or fail after timeoutMs. */
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A temporary directory that the caller removes with the returned function. */
+export async function makeTempDir(
+  prefix: string,
+): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), `crashproof-${prefix}-`));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Start a Node script with piped output; the test kills it by PID. */
+export function startNode(script: string, args: string[] = []): ChildProcess {
+  return spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+}
+
+/** Resolve with the first stdout line that matches pattern. */
+export function waitForLine(
+  child: ChildProcess,
+  pattern: RegExp,
+  timeoutMs = 15_000,
+): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(
+      () =>
+        reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output: ${buffer}`)),
+      timeoutMs,
+    );
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      const match = pattern.exec(buffer);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+  });
+}
+
+/** SIGKILL each PID that still exists; a PID that is gone already is fine. */
+export function killPids(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+}
+
+/** True while a PID exists (a zombie counts until its parent reaps it). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
