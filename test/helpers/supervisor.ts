@@ -1,0 +1,76 @@
+import type { z } from 'zod';
+import { type AppConfig, appSchema } from '../../src/config/schema/app.js';
+import { EventBus, type EventName } from '../../src/events.js';
+import {
+  AppSupervisor,
+  type CrashFacts,
+  type SupervisorOptions,
+} from '../../src/supervisor/app-supervisor.js';
+import { memoryLogger } from './logger.js';
+import { ProcessTracker } from './processes.js';
+import { EventRecorder } from './wait.js';
+
+const ALL_EVENTS: EventName[] = [
+  'app:state',
+  'app:spawn',
+  'app:ready',
+  'app:exit',
+  'app:restart-scheduled',
+  'app:restart-requested',
+  'app:fatal',
+  'app:recovered',
+  'app:budget-reset',
+  'app:stop-survivors',
+];
+
+/** A validated app config with short test timings unless the input sets its own. */
+export function testAppConfig(input: z.input<typeof appSchema>): AppConfig {
+  return appSchema.parse({
+    startSeconds: '100ms',
+    stopTimeout: '1s',
+    ...input,
+    restart: { delay: '50ms', maxDelay: '1s', ...input.restart },
+    logs: { console: 'never', ...input.logs },
+  });
+}
+
+/** An AppSupervisor on a real bus and an in-memory logger, with every spawn tracked for clean-up. */
+export function testSupervisor(
+  input: z.input<typeof appSchema>,
+  dirs: { baseDir: string; logDir: string },
+  extra: Partial<SupervisorOptions> = {},
+) {
+  const listenerErrors: string[] = [];
+  const bus = new EventBus((event, error) => listenerErrors.push(`${event}: ${String(error)}`));
+  const log = memoryLogger();
+  const recorder = new EventRecorder(bus, ALL_EVENTS);
+  const tracker = new ProcessTracker();
+  const crashes: CrashFacts[] = [];
+  bus.on('app:spawn', (event) => tracker.track(event.pid));
+  const supervisor = new AppSupervisor({
+    config: testAppConfig(input),
+    baseDir: dirs.baseDir,
+    logDir: dirs.logDir,
+    bus,
+    logger: log.logger,
+    baseEnv: process.env,
+    onCrash: (facts) => crashes.push(facts),
+    ...extra,
+  });
+  return {
+    supervisor,
+    bus,
+    recorder,
+    tracker,
+    crashes,
+    log,
+    listenerErrors,
+    /** Stop the app, close its files and SIGKILL anything a failing test left behind. */
+    async dispose(): Promise<number[]> {
+      await supervisor.stop('test finished');
+      await supervisor.closeLogs();
+      recorder.dispose();
+      return tracker.killAll();
+    },
+  };
+}
