@@ -1,5 +1,4 @@
 import { parseCameraUrl, redactUrl } from './address.js';
-import { formatSeconds } from './format.js';
 import { httpRequest } from './http-request.js';
 import { ProbeFailure } from './network-errors.js';
 import { type ProbeVerdict, runProbe } from './probe-runner.js';
@@ -89,11 +88,14 @@ function faultVerdict(body: string): ProbeVerdict {
   };
 }
 
-/** "clock skew +90 s (device ahead)"; within a second counts as in sync, the device's resolution. */
+/**
+ * "clock skew +90 s (device ahead)". The device reports whole seconds, so the
+ * skew is shown in whole seconds and anything within a second is in sync.
+ */
 export function describeSkew(skewMs: number): string {
   if (Math.abs(skewMs) < 1000) return 'clock in sync (within 1 s)';
   const sign = skewMs > 0 ? '+' : '-';
-  return `clock skew ${sign}${formatSeconds(Math.abs(skewMs))} (device ${skewMs > 0 ? 'ahead' : 'behind'})`;
+  return `clock skew ${sign}${Math.round(Math.abs(skewMs) / 1000)} s (device ${skewMs > 0 ? 'ahead' : 'behind'})`;
 }
 
 /** Matches an element whatever its namespace prefix (s:, env:, SOAP-ENV:, tt:, none). */

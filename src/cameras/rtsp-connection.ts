@@ -20,6 +20,7 @@ export class RtspConnection {
   private buffer = Buffer.alloc(0);
   private waiter: Waiter | undefined;
   private cseq = 0;
+  private answeredOnSocket = 0;
 
   constructor(
     private readonly host: string,
@@ -34,6 +35,28 @@ export class RtspConnection {
     uri: string,
     headers: Record<string, string> = {},
   ): Promise<RtspResponse> {
+    // A server may close right after answering (after a 401, say). A request that races
+    // that close on a reused connection fails before any answer and goes once more on a new one.
+    const reused = this.socket !== undefined && this.answeredOnSocket > 0;
+    try {
+      return await this.send(method, uri, headers);
+    } catch (error) {
+      if (!reused || this.buffer.length > 0 || this.signal.aborted) throw error;
+      this.close();
+      return this.send(method, uri, headers);
+    }
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+
+  private async send(
+    method: string,
+    uri: string,
+    headers: Record<string, string>,
+  ): Promise<RtspResponse> {
     const socket = await this.open();
     this.cseq++;
 
@@ -47,17 +70,13 @@ export class RtspConnection {
     return answer;
   }
 
-  close(): void {
-    this.socket?.destroy();
-    this.socket = undefined;
-  }
-
   private open(): Promise<Socket> {
     if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
     if (this.connecting) return this.connecting;
     if (this.signal.aborted) return Promise.reject(new ProbeFailure('offline', 'probe cancelled'));
 
     this.buffer = Buffer.alloc(0);
+    this.answeredOnSocket = 0;
     this.connecting = new Promise<Socket>((resolve, reject) => {
       const socket = connect({ host: this.host, port: this.port });
       socket.setNoDelay(true);
@@ -71,6 +90,10 @@ export class RtspConnection {
         resolve(socket);
       });
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      // After the server's FIN the socket cannot carry another request.
+      socket.on('end', () => {
+        if (this.socket === socket) this.socket = undefined;
+      });
       socket.on('close', () => this.onClose(socket));
     }).finally(() => {
       this.connecting = undefined;
@@ -84,6 +107,7 @@ export class RtspConnection {
       const parsed = parseRtspResponse(this.buffer);
       if (!parsed) return;
       this.buffer = this.buffer.subarray(parsed.length);
+      this.answeredOnSocket++;
       const waiter = this.waiter;
       this.waiter = undefined;
       waiter?.resolve(parsed.response);

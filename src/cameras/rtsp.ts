@@ -59,7 +59,8 @@ class AuthenticatingClient {
     uri: string,
     headers: Record<string, string> = {},
   ): Promise<RtspResponse> {
-    // Up to three tries: without credentials, with them, and once more for a stale nonce.
+    // Up to three tries: without credentials, with them, and once more with a fresh nonce. A server
+    // that marks the nonce stale, or issues a new one on a new connection, gets that third try.
     for (let attempt = 0; ; attempt++) {
       const sentCredentials = this.responder !== undefined;
       const requestHeaders = { ...headers };
@@ -81,8 +82,11 @@ class AuthenticatingClient {
         );
       }
 
-      const stale = challenge.params.stale?.toLowerCase() === 'true';
-      if (sentCredentials && (!stale || attempt >= 2)) {
+      const usedNonce = this.responder?.challenge.params.nonce;
+      const freshNonce =
+        challenge.params.stale?.toLowerCase() === 'true' ||
+        (challenge.scheme === 'digest' && challenge.params.nonce !== usedNonce);
+      if (sentCredentials && (!freshNonce || attempt >= 2)) {
         throw new ProbeFailure('auth-failed', 'RTSP 401: credentials rejected');
       }
       this.responder = new ChallengeResponder(challenge, this.credentials);
