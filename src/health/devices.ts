@@ -99,7 +99,7 @@ const NAME_KEYS = ['name', 'id', 'deviceid', 'cameraid', 'componentid', 'label',
 const TYPE_KEYS = ['type', 'kind', 'devicetype', 'cameratype', 'componenttype', 'category'];
 const ONLINE_FLAG_KEYS = ['online', 'connected', 'isonline', 'isconnected', 'alive', 'reachable'];
 const STATUS_KEYS = ['status', 'state', 'connection', 'connectionstatus'];
-/** Fields whose text means the device is failing now. DETAIL_KEYS such as "last_error" are only detail. */
+/** Fields whose text means the device fails now. DETAIL_KEYS ("last_error") are only detail. */
 const ERROR_KEYS = ['error', 'errormessage'];
 const DETAIL_KEYS = ['lasterror', 'message', 'reason', 'output'];
 const LAST_SEEN_KEYS = [
@@ -120,7 +120,7 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Shorten and redact text taken from a body: camera names and errors may carry RTSP credentials. */
+/** Shorten and redact text from a body: camera names and errors may carry RTSP credentials. */
 export function cleanText(text: string): string {
   const single = text.replace(/\s+/g, ' ').trim();
   const short = single.length > MAX_TEXT_LENGTH ? `${single.slice(0, MAX_TEXT_LENGTH)}…` : single;
@@ -255,7 +255,7 @@ function deviceFromCounts(
   };
 }
 
-/** Check for a counts object: a numeric total beside numeric online/offline counts or a nested list. */
+/** Check for a counts object: a numeric total beside online/offline counts or a nested list. */
 function isCountsObject(fields: Map<string, unknown>): boolean {
   if (typeof firstOf(fields, ['total', 'totaldevices', 'count']) !== 'number') return false;
   for (const key of ['online', 'connected', 'alive', 'active', 'offline', 'disconnected']) {

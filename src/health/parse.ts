@@ -37,7 +37,7 @@ const STATUS_WORDS = new Map<string, VerdictState>([
   ['error', 'unhealthy'],
 ]);
 
-/** Top-level boolean fields read when there is no status field: {"ok": false}, {"healthy": true}. */
+/** Top-level booleans read when there is no status field: {"ok": false}, {"healthy": true}. */
 const BOOLEAN_STATUS_KEYS = ['healthy', 'ok'];
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });

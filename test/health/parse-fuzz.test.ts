@@ -99,7 +99,7 @@ function randomValue(random: () => number, depth: number): unknown {
   return record;
 }
 
-/** Build a body of one of several kinds: JSON, corrupted JSON, random bytes, deep nesting, huge numbers. */
+/** Build a random body: JSON, corrupted JSON, random bytes, deep nesting or huge numbers. */
 function randomBody(random: () => number): Buffer {
   const kind = random();
   if (kind < 0.5) return Buffer.from(JSON.stringify(randomValue(random, 0)) ?? 'null');
