@@ -42,6 +42,13 @@ export function systemdOptionsFromConfig(
   const source = config.source;
   const names = config.apps.map((app) => app.name);
 
+  // A system unit without a config file sends the logs to LogsDirectory=,
+  // since the working directory is usually read-only under ProtectSystem=strict.
+  const logsToManaged = source === undefined && !target.userMode;
+  const logsDir = logsToManaged
+    ? path.join('/var/log', target.serviceName)
+    : path.resolve(config.baseDir, config.logging.dir);
+
   const options: SystemdUnitOptions = {
     description: `crashproof: ${names.join(', ')}`,
     execStart: [
@@ -49,6 +56,7 @@ export function systemdOptionsFromConfig(
       target.mainScript,
       'run',
       ...(source === undefined ? [] : ['--config', source]),
+      ...(logsToManaged ? ['--log-dir', logsDir] : []),
     ],
     userMode: target.userMode,
     stopTimeoutSec: totalStopSeconds(config),
@@ -61,14 +69,15 @@ export function systemdOptionsFromConfig(
   if (!target.userMode && target.user !== undefined) options.user = target.user;
 
   if (source === undefined) {
-    // Without a file, logs/ and the state file resolve against the working directory.
+    // The app built from the variables runs in the directory of the export,
+    // since `python3 -m` imports the app's package from the working directory.
     options.workingDirectory = config.baseDir;
     if (target.environment !== undefined && Object.keys(target.environment).length > 0) {
       options.environment = target.environment;
     }
   }
   if (!target.userMode) {
-    const writable = writablePaths(config, target.serviceName);
+    const writable = writablePaths(config, logsDir, target.serviceName);
     if (writable.length > 0) options.readWritePaths = writable;
   }
 
@@ -100,10 +109,9 @@ function usesVideoDevices(config: Config): boolean {
  * directory, and the directories of guarded SQLite files and their backups
  * (SQLite writes its journal beside the database).
  */
-function writablePaths(config: Config, serviceName: string): string[] {
+function writablePaths(config: Config, logsDir: string, serviceName: string): string[] {
   const resolve = (p: string) => path.resolve(config.baseDir, p);
-  const logs = resolve(config.logging.dir);
-  const candidates = [logs];
+  const candidates = [logsDir];
   for (const app of config.apps) {
     if (app.databases === undefined) continue;
     for (const file of app.databases.files) candidates.push(path.dirname(resolve(file)));

@@ -334,6 +334,30 @@ describe('systemdOptionsFromConfig', () => {
     expect(options.readWritePaths).toBeUndefined();
   });
 
+  it('sends the logs of a system unit without a config file to LogsDirectory', async () => {
+    const config = await shippedConfig(
+      (input) => {
+        input.logging = { dir: 'logs' };
+      },
+      { baseDir: '/opt/tapo-camera-mcp', source: undefined },
+    );
+    const { options } = systemdOptionsFromConfig(config, { ...target, nodePath: program });
+    expect(options.execStart).toEqual([
+      program,
+      target.mainScript,
+      'run',
+      '--log-dir',
+      '/var/log/tapo-camera-mcp',
+    ]);
+    expect(options.workingDirectory).toBe('/opt/tapo-camera-mcp');
+    expect(options.readWritePaths).toBeUndefined();
+
+    const file = path.join(work, 'env-system.service');
+    await writeFile(file, renderSystemdUnit(options));
+    const result = await verifyUnitFile(file, false, work);
+    expect(result.stderr).toBe('');
+  });
+
   it('warns when the apps may use more memory than the service may', async () => {
     const config = await shippedConfig((input) => {
       const second = { ...firstApp(input), name: 'second', memory: { maxMemory: '1GiB' } };
