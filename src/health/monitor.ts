@@ -57,6 +57,7 @@ export class HealthMonitor {
   private inFlight: AbortController | undefined;
   private currentState: HealthState = 'unknown';
   private latestResult: HealthCheckResult | undefined;
+  private latestResultAt: string | undefined;
   private latestDevices: readonly DeviceReport[] = [];
 
   constructor(options: HealthMonitorOptions) {
@@ -73,6 +74,11 @@ export class HealthMonitor {
   /** The result of the latest check of the current or previous child. */
   get lastResult(): HealthCheckResult | undefined {
     return this.latestResult;
+  }
+
+  /** Wall-clock ISO time when lastResult arrived, for crash reports and status. */
+  get lastCheckAt(): string | undefined {
+    return this.latestResultAt;
   }
 
   get state(): HealthState {
@@ -192,6 +198,7 @@ export class HealthMonitor {
   private handleResult(result: HealthCheckResult): void {
     const duringStartPeriod = this.inStartPeriod();
     this.latestResult = result;
+    this.latestResultAt = new Date().toISOString();
 
     const event: EventMap['health:check'] = {
       app: this.app,
