@@ -1,4 +1,5 @@
 import type { AppState, CameraStatus, HealthState } from '../events.js';
+import { formatSeconds } from './format.js';
 import { isReachable } from './types.js';
 
 /**
@@ -16,8 +17,8 @@ import { isReachable } from './types.js';
  *   alone: one restart when it goes offline, re-armed when it is back.
  * - After any start, the app has `reconnectWindowMs` to report reachable
  *   cameras online. No camera restart happens inside the window; when it
- *   ends with cameras still reported offline, notify once and count that
- *   start as their one restart, so nothing loops.
+ *   ends with cameras that were never reported online since the start,
+ *   notify once and count that start as their one restart, so nothing loops.
  * - `restartOnCameraOffline` keeps the original behaviour: restart whenever
  *   the app reports a camera offline, at most once per reconnect window.
  *
@@ -74,11 +75,21 @@ export interface CameraMemory {
   outageNotified: boolean;
 }
 
+/** What the reconnect check knows about the app's current process. */
+export interface RunMemory {
+  startedAtMs: number | undefined;
+  /** Keys of cameras the app has reported online since this start. */
+  reportedOnline: string[];
+  /** A decision ran inside the reconnect window, so the check at its end is fair. */
+  seenInWindow: boolean;
+  /** The reconnect check for this start has run. */
+  checked: boolean;
+}
+
 export interface CameraPolicyMemory {
   /** By camera name; devices that no camera entry names are keyed "reported:<device name>". */
   cameras: Record<string, CameraMemory>;
-  /** startedAtMs of the run whose reconnect window has been checked. */
-  reconnectCheckedFor: number | undefined;
+  run: RunMemory;
 }
 
 export type CameraAction =
@@ -92,7 +103,11 @@ export interface CameraPolicyDecision {
 }
 
 export function initialCameraPolicyMemory(): CameraPolicyMemory {
-  return { cameras: {}, reconnectCheckedFor: undefined };
+  return { cameras: {}, run: newRun(undefined) };
+}
+
+function newRun(startedAtMs: number | undefined): RunMemory {
+  return { startedAtMs, reportedOnline: [], seenInWindow: false, checked: false };
 }
 
 /** One camera or reported device as the rules see it. */
@@ -151,12 +166,24 @@ export function decideCameraActions(input: CameraPolicyInput): CameraPolicyDecis
   const running = app.state === 'running' && app.startedAtMs !== undefined;
   const inWindow = running && nowMs - app.startedAtMs! < settings.reconnectWindowMs;
 
-  // The end of a reconnect window: name what did not come back, once, and count that start as its restart.
-  if (running && !inWindow && memory.reconnectCheckedFor !== app.startedAtMs) {
-    memory.reconnectCheckedFor = app.startedAtMs;
+  if (memory.run.startedAtMs !== app.startedAtMs) memory.run = newRun(app.startedAtMs);
+  const run = memory.run;
+  if (inWindow) run.seenInWindow = true;
+  for (const subject of subjects) {
+    if (subject.appOnline === true && !run.reportedOnline.includes(subject.key)) {
+      run.reportedOnline.push(subject.key);
+    }
+  }
+
+  // The end of a reconnect window: name what did not come back, once, and count that start as
+  // its restart. Only fair when a decision ran inside the window (the app was watched from its start).
+  if (running && !inWindow && run.seenInWindow && !run.checked) {
+    run.checked = true;
     const missing = subjects.filter(
       (subject) =>
-        subject.appOnline === false && (subject.reachable === true || subject.reportOnly),
+        subject.appOnline === false &&
+        (subject.reachable === true || subject.reportOnly) &&
+        !run.reportedOnline.includes(subject.key),
     );
     if (missing.length > 0) {
       for (const subject of missing) spend(memoryOf(subject), subject);
@@ -166,7 +193,7 @@ export function decideCameraActions(input: CameraPolicyInput): CameraPolicyDecis
       );
       actions.push({
         type: 'notify',
-        message: `cameras not reconnected after restart: ${list.join(', ')} still reported offline ${Math.round(settings.reconnectWindowMs / 1000)} s after the app started`,
+        message: `cameras not reconnected after restart: ${list.join(', ')} still reported offline ${formatSeconds(settings.reconnectWindowMs)} after the app started`,
         cameras: missing.map((subject) => subject.label),
       });
     }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CameraMonitor } from '../../src/cameras/monitor.js';
 import { probeCamera } from '../../src/cameras/probe.js';
@@ -207,6 +208,16 @@ describe('CameraMonitor', () => {
     expect(state.status).toBe('unknown');
     expect(state.detail).toBe("no direct probe: judged from the app's health report");
     expect(probed).toEqual([]);
+  });
+
+  it('takes a pino logger', async () => {
+    const monitor = new CameraMonitor({
+      cameras: [camera('yard', { url: `tcp://127.0.0.1:${await closedPort()}` })],
+      bus: new EventBus(),
+      logger: pino({ enabled: false }),
+    });
+    expect((await monitor.probeNow('yard')).status).toBe('offline');
+    await monitor.stop();
   });
 
   it('rejects probeNow for an unknown camera by name', async () => {
