@@ -216,6 +216,7 @@ export class Runner {
     await supervisor.closeLogs();
     this.supervisors.delete(name);
     this.attachments.delete(name);
+    this.extras.delete(name);
   }
 
   /** Replace the configuration after a reload, once apps were added, removed or restarted. */
@@ -258,8 +259,25 @@ export class Runner {
     };
   }
 
-  /** Per-app fields that monitors add to status (health, memory); replaced by the wiring code. */
-  appExtras: (app: string) => Record<string, unknown> = () => ({});
+  private readonly extras = new Map<string, Array<() => Record<string, unknown>>>();
+
+  /** Add per-app fields to status (health, memory); each provider's fields are merged in order. */
+  addAppExtras(app: string, provider: () => Record<string, unknown>): void {
+    const list = this.extras.get(app) ?? [];
+    list.push(provider);
+    this.extras.set(app, list);
+  }
+
+  /** Per-app fields that monitors add to status. */
+  appExtras(app: string): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+    for (const provider of this.extras.get(app) ?? []) Object.assign(result, provider());
+    return result;
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
 
   private crashContext(app: string): CrashContext {
     const context: CrashContext = {

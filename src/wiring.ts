@@ -1,16 +1,63 @@
+import { ConfigError, type ConfigProblem } from './config/errors.js';
 import type { Config } from './config/schema/index.js';
 import { classifyCrash } from './crash/classify.js';
 import type { Classification, CrashContext } from './crash/report.js';
+import { createHealthAttachment } from './health/attachment.js';
 import type { Runner } from './runner.js';
-import type { CrashFacts } from './supervisor/app-supervisor.js';
+import type { AppSupervisor, CrashFacts } from './supervisor/app-supervisor.js';
+
+/** Runner-wide parts that per-app attachments share. */
+export interface SharedParts {
+  /** Whether health-check timeouts count now; false during a network interruption. */
+  countTimeouts: () => boolean;
+}
 
 /**
  * Attach the per-app monitors and guards a config asks for (health checks,
  * camera probes, memory guard, SQLite guard, file watching) and the
- * runner-wide observers (notifications, status server).
+ * runner-wide observers (notifications, status server). Throws ConfigError
+ * for settings that only make sense together (health without a URL or port).
  */
-export async function wireRunner(runner: Runner): Promise<void> {
-  void runner;
+export async function wireRunner(runner: Runner): Promise<SharedParts> {
+  const shared: SharedParts = { countTimeouts: () => true };
+  const problems: ConfigProblem[] = [];
+  for (const supervisor of runner.supervisors.values()) {
+    try {
+      attachApp(runner, supervisor, shared);
+    } catch (error) {
+      problems.push({
+        source: `${runner.config.source ?? 'configuration'}: app ${supervisor.name}`,
+        message: (error as Error).message,
+      });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return shared;
+}
+
+/** Attach one app's monitors and guards; also used for apps added by a reload. */
+export function attachApp(runner: Runner, supervisor: AppSupervisor, shared: SharedParts): void {
+  const app = supervisor.config;
+  const logger = runner.logger;
+
+  const health = createHealthAttachment({
+    app,
+    handle: supervisor,
+    bus: runner.bus,
+    logger,
+    countTimeouts: () => shared.countTimeouts(),
+  });
+  if (health !== undefined) {
+    supervisor.readinessByHealth = true;
+    runner.attach(app.name, health);
+    runner.addAppExtras(app.name, () => ({
+      health: {
+        state: health.monitor.state,
+        lastCheckAt: health.monitor.lastCheckAt ?? null,
+        lastError: health.monitor.lastResult?.error ?? null,
+      },
+    }));
+  }
 }
 
 /**

@@ -46,7 +46,6 @@ export async function runCommand(options: RunCommandOptions, command: string[]):
     env: process.env,
     classify: createClassifier(config),
   });
-  await wireRunner(runner);
   const removeHandlers = installSignalHandlers({
     shutdown: (reason) => runner.shutdown(`received ${reason}`),
     reopenLogs: () => {
@@ -63,6 +62,7 @@ export async function runCommand(options: RunCommandOptions, command: string[]):
   });
 
   try {
+    await wireRunner(runner);
     await runner.start();
   } catch (error) {
     removeHandlers();
