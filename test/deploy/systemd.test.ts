@@ -99,6 +99,11 @@ describe('the shipped unit', () => {
     expect(result.code).toBe(0);
   });
 
+  it('has the exposure level docs/deployment.md states', async () => {
+    const level = await exposureLevel(SHIPPED_UNIT);
+    expect(level).toBeLessThanOrEqual(documentedExposure(docs, 'system, USB webcams'));
+  });
+
   it('matches the config it points at', async () => {
     const unit = settings(await readFile(SHIPPED_UNIT, 'utf8'));
     const config = configSchema.parse(parse(await readFile(SHIPPED_CONFIG, 'utf8')));
