@@ -3,6 +3,7 @@ import type { Config } from './config/schema/index.js';
 import { classifyCrash } from './crash/classify.js';
 import type { Classification, CrashContext } from './crash/report.js';
 import { createHealthAttachment } from './health/attachment.js';
+import { createNotifier } from './notify/notifier.js';
 import type { Runner } from './runner.js';
 import type { AppSupervisor, CrashFacts } from './supervisor/app-supervisor.js';
 
@@ -20,6 +21,16 @@ export interface SharedParts {
  */
 export async function wireRunner(runner: Runner): Promise<SharedParts> {
   const shared: SharedParts = { countTimeouts: () => true };
+
+  const notifier = createNotifier({
+    config: runner.config.notify,
+    bus: runner.bus,
+    logger: runner.logger,
+    reportDir: runner.reportDir(),
+  });
+  // Stop hooks run after every app stopped, so the last fatal or crash is still sent.
+  runner.stopHooks.push(() => notifier.close());
+
   const problems: ConfigProblem[] = [];
   for (const supervisor of runner.supervisors.values()) {
     try {
@@ -80,6 +91,7 @@ export function createClassifier(
         duringStart: facts.duringStart,
         outputTail: facts.outputTail,
         stopCause,
+        requestedCategory: facts.category,
         healthTimedOut: context.healthTimedOut,
         memory:
           context.memory === null

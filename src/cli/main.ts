@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { configCommand } from './config-command.js';
 import { locate } from './context.js';
 import { EXIT_FATAL, EXIT_USAGE, printConfigError } from './exit-codes.js';
+import { exportSystemdCommand } from './export-systemd.js';
 import { logsCommand } from './logs.js';
+import { runReports } from './reports.js';
 import { type RunCommandOptions, runCommand } from './run.js';
 import { statusCommand } from './status.js';
 
@@ -128,6 +131,76 @@ program
   .action(
     async (options: { config?: string; check?: boolean; schema?: boolean; json?: boolean }) => {
       process.exitCode = await configCommand(options);
+    },
+  );
+
+program
+  .command('reports')
+  .description('list crash reports, show one, or count crashes per category and day')
+  .argument('[action]', 'list | show | stats', 'list')
+  .argument('[id]', 'report id (or a unique prefix) for show')
+  .option('-c, --config <file>', 'config file that names the log directory')
+  .option('--log-dir <dir>', 'log directory of the runner')
+  .option('--app <name>', 'only reports of this app')
+  .option('--category <category>', 'only reports of this category')
+  .option('--since <time>', 'only reports since an ISO date or a duration back from now (24h, 7d)')
+  .option('--json', 'machine-readable output')
+  .action(
+    async (
+      action: string,
+      id: string | undefined,
+      options: {
+        config?: string;
+        logDir?: string;
+        app?: string;
+        category?: string;
+        since?: string;
+        json?: boolean;
+      },
+    ) => {
+      if (action !== 'list' && action !== 'show' && action !== 'stats') {
+        throw new CommanderError(
+          EXIT_USAGE,
+          'crashproof.usage',
+          `unknown reports action "${action}": use list, show ID or stats`,
+        );
+      }
+      const { logDir, config } = await locate(options);
+      const dir = path.resolve(logDir, config?.reports.dir ?? 'crash-reports');
+      process.exitCode = await runReports(dir, {
+        action,
+        id,
+        app: options.app,
+        category: options.category,
+        since: options.since,
+        json: options.json,
+      });
+    },
+  );
+
+program
+  .command('export')
+  .description('write deployment files for the current configuration')
+  .argument('<target>', 'systemd')
+  .option(
+    '-c, --config <file>',
+    'config file (default: crashproof.yaml, else the environment variables)',
+  )
+  .option('--user', 'a unit for the user service manager (systemctl --user)')
+  .option('--name <name>', 'service name for LogsDirectory= and StateDirectory=', 'tapo-camera-mcp')
+  .option('--run-as <user>', 'dedicated system user (default: the service name)')
+  .action(
+    async (
+      target: string,
+      options: { config?: string; user?: boolean; name?: string; runAs?: string },
+    ) => {
+      if (target !== 'systemd')
+        throw new CommanderError(
+          EXIT_USAGE,
+          'crashproof.usage',
+          `unknown export target "${target}": use systemd`,
+        );
+      process.exitCode = await exportSystemdCommand(options);
     },
   );
 

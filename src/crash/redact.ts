@@ -11,7 +11,7 @@ const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/?#@]+)(?::([^\s/?#@]*)
 
 // password=..., token: ..., api_key="...", "secret": "..." and similar pairs.
 const KEY_VALUE =
-  /(["']?\b[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth|credentials?)[\w.-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"'}]+)/gi;
+  /(["']?\b[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key)[\w.-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"'}]+)/gi;
 
 // Authorization: Bearer xyz / Basic xyz / Digest ...
 const AUTH_HEADER = /\b(authorization|proxy-authorization)(\s*[:=]\s*)([^\r\n]+)/gi;

@@ -6,6 +6,7 @@ import type { CameraStatus, EventBus, HealthState } from '../events.js';
 import type { CrashFacts } from '../supervisor/app-supervisor.js';
 import { fileSafeTime, writeFileAtomic } from '../util/atomic-write.js';
 import type { CrashCategory } from './categories.js';
+import type { Classification } from './classify.js';
 import { redactDeep, redactText } from './redact.js';
 
 export const REPORT_VERSION = 1;
@@ -29,12 +30,7 @@ export interface CrashContext {
   memory: { rssBytes: number; peakRssBytes: number; limitBytes?: number } | null;
 }
 
-export interface Classification {
-  category: CrashCategory;
-  hint: string;
-  evidence?: string;
-  ruleId: string;
-}
+export type { Classification };
 
 /** One crash report file (kind "crash"); the schema is in report-schema.ts and docs/crash-reports.md. */
 export interface CrashReport {
