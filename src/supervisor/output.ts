@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { redactText } from '../crash/redact.js';
 import type { LogFile } from '../logging/log-file.js';
 
 const MAX_TAIL_LINE = 2000;
@@ -53,40 +54,89 @@ export interface OutputPipeOptions {
   timestamps: boolean;
 }
 
+/** A partial line longer than this is written without waiting for its newline. */
+const MAX_PARTIAL_LINE = 64 * 1024;
+
 /**
  * Read a child's stdout or stderr continuously, so the child never blocks on
- * a full pipe, and write it to the log file. When the file falls behind, the
- * pipe is paused until the file drains: output is never dropped for speed,
- * and memory stays bounded.
+ * a full pipe, and write it to the log file with secrets redacted (camera
+ * URLs carry passwords). When the file falls behind, the pipe is paused until
+ * the file drains: output is never dropped for speed, and memory stays bounded.
  */
 export function pipeOutput(source: Readable, options: OutputPipeOptions): void {
-  const lineMode = options.timestamps || options.echo !== undefined;
-  let partial = '';
+  const lines = new CompleteLines(MAX_PARTIAL_LINE);
 
   source.on('data', (chunk: Buffer) => {
     options.tail.push(chunk);
-
-    if (lineMode) {
-      const text = partial + chunk.toString('utf8');
-      const lines = text.split('\n');
-      partial = lines.pop() ?? '';
-      if (partial.length > 64 * 1024) {
-        lines.push(partial);
-        partial = '';
-      }
-      if (lines.length > 0) writeLines(lines, options, source);
-    } else if (options.file !== undefined && !options.file.write(chunk)) {
-      pauseUntilDrained(source, options.file);
-    }
+    const block = lines.push(chunk);
+    if (block !== undefined) writeBlock(block, options, source);
   });
 
   source.on('end', () => {
-    if (lineMode && partial !== '') writeLines([partial], options, source);
-    partial = '';
+    const rest = lines.rest();
+    if (rest !== undefined) writeBlock(rest, options, source);
   });
 }
 
-function writeLines(lines: string[], options: OutputPipeOptions, source: Readable): void {
+/**
+ * Line splitter for a byte stream: each block ends at a newline, so redaction
+ * gets whole lines even when a secret is split across two reads. A partial
+ * line past maxPartial is passed on as it is, which bounds memory for a child
+ * that never prints a newline.
+ */
+export class CompleteLines {
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+
+  constructor(private readonly maxPartial: number) {}
+
+  /** Return the complete lines this chunk finishes, or undefined while a line is still open. */
+  push(chunk: Buffer): Buffer | undefined {
+    const newline = chunk.lastIndexOf(0x0a);
+    if (newline < 0) {
+      this.partial.push(chunk);
+      this.partialBytes += chunk.length;
+      return this.partialBytes > this.maxPartial ? this.rest() : undefined;
+    }
+    const head = chunk.subarray(0, newline + 1);
+    const block = this.partial.length === 0 ? head : Buffer.concat([...this.partial, head]);
+    const tail = chunk.subarray(newline + 1);
+    this.partial = tail.length > 0 ? [tail] : [];
+    this.partialBytes = tail.length;
+    return block;
+  }
+
+  /** Return what is buffered, at the end of the stream. */
+  rest(): Buffer | undefined {
+    if (this.partialBytes === 0) return undefined;
+    const block = Buffer.concat(this.partial);
+    this.partial = [];
+    this.partialBytes = 0;
+    return block;
+  }
+}
+
+/**
+ * Redact secrets in a block of output. A block without secrets is returned
+ * unchanged, so binary output reaches the file byte for byte. A block with
+ * secrets is re-encoded as UTF-8, and its invalid bytes become U+FFFD.
+ */
+export function redactOutput(block: Buffer): Buffer {
+  const text = block.toString('utf8');
+  const redacted = redactText(text);
+  return redacted === text ? block : Buffer.from(redacted, 'utf8');
+}
+
+function writeBlock(block: Buffer, options: OutputPipeOptions, source: Readable): void {
+  const clean = redactOutput(block);
+  if (options.echo === undefined && !options.timestamps) {
+    if (options.file !== undefined && !options.file.write(clean))
+      pauseUntilDrained(source, options.file);
+    return;
+  }
+
+  const lines = clean.toString('utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
   if (options.echo !== undefined) {
     const prefix = options.prefix ?? '';
     options.echo.write(`${lines.map((line) => prefix + line).join('\n')}\n`);
