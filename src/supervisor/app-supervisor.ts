@@ -67,9 +67,17 @@ interface RunningChild {
   spawnedAtWall: string;
   procStartTime: number | undefined;
   exited: Promise<void>;
+  /** Resolves once stdout and stderr are closed, so the output written before the exit is read. */
+  outputClosed: Promise<void>;
 }
 
 const TAIL_BYTES_PER_LINE = 512;
+/**
+ * How long to wait after an exit for the output still in the pipes (the end
+ * of a traceback). A descendant that outlives the clean-up keeps the pipes
+ * open, so the wait is bounded.
+ */
+const OUTPUT_GRACE_MS = 500;
 
 /**
  * One app's state machine: stopped → starting → running, with backoff after
@@ -379,6 +387,10 @@ export class AppSupervisor implements SupervisorHandle {
       spawnedAtWall: new Date().toISOString(),
       procStartTime: undefined,
       exited,
+      outputClosed: Promise.all([
+        closed(processHandle.stdout!),
+        closed(processHandle.stderr!),
+      ]).then(() => {}),
     };
     void readProcStat(pid).then((stat) => {
       if (this.child?.pid === pid && stat) this.child.procStartTime = stat.startTime;
@@ -458,6 +470,7 @@ export class AppSupervisor implements SupervisorHandle {
         child.exited,
       );
       survivors = result.survivors;
+      await within(child.outputClosed, OUTPUT_GRACE_MS);
       if (result.killedAfterTimeout) {
         this.killedAfterTimeout = true;
         this.lastExitUnclean = true;
@@ -542,7 +555,9 @@ export class AppSupervisor implements SupervisorHandle {
     this.resetTimer = undefined;
     const stateBefore = this.currentState;
     this.handlingExit = true;
-    void this.cleanUpGroup(pid).then((survivors) => {
+    const outputClosed = child?.outputClosed ?? Promise.resolve();
+    void this.cleanUpGroup(pid).then(async (survivors) => {
+      await within(outputClosed, OUTPUT_GRACE_MS);
       this.handlingExit = false;
       this.failure({
         cause: duringStart ? 'start-failure' : 'crash',
@@ -708,4 +723,18 @@ export class AppSupervisor implements SupervisorHandle {
       this.options.rotation,
     );
   }
+}
+
+function closed(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve) => stream.once('close', () => resolve()));
+}
+
+/** Wait for a promise, but no longer than ms. */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([promise, timeout]);
+  clearTimeout(timer);
 }
