@@ -54,8 +54,11 @@ export function testSupervisor(
     bus,
     logger: log.logger,
     baseEnv: process.env,
-    onCrash: (facts) => crashes.push(facts),
     ...extra,
+    onCrash: (facts) => {
+      crashes.push(facts);
+      extra.onCrash?.(facts);
+    },
   });
   return {
     supervisor,

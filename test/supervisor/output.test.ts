@@ -1,0 +1,170 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CrashReporter } from '../../src/crash/report.js';
+import { EventBus } from '../../src/events.js';
+import { configSchema } from '../../src/config/schema/index.js';
+import { createClassifier } from '../../src/wiring.js';
+import { nodeCommand } from '../helpers/fixtures.js';
+import { memoryLogger } from '../helpers/logger.js';
+import { testSupervisor } from '../helpers/supervisor.js';
+import { TempDirs } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+
+const temp = new TempDirs();
+const disposers: Array<() => Promise<number[]>> = [];
+
+afterEach(async () => {
+  const leftovers = (await Promise.all(disposers.splice(0).map((dispose) => dispose()))).flat();
+  await temp.removeAll();
+  expect(leftovers, 'processes a test left running').toEqual([]);
+});
+
+/** A supervisor whose crashes are written as real report files under logs/crash-reports. */
+async function setup(input: Parameters<typeof testSupervisor>[0]) {
+  const dir = await temp.make();
+  const logDir = path.join(dir, 'logs');
+  const reportDir = path.join(logDir, 'crash-reports');
+  const reporterLog = memoryLogger();
+  const reporter = new CrashReporter({
+    dir: reportDir,
+    keep: 10,
+    bus: new EventBus(),
+    logger: reporterLog.logger,
+    classify: createClassifier({
+      ...configSchema.parse({ apps: [{ name: input.name, command: ['true'] }] }),
+      baseDir: dir,
+      source: undefined,
+    }),
+    context: () => ({ health: null, healthTimedOut: false, cameras: [], memory: null }),
+  });
+  const harness = testSupervisor(
+    { restart: { maxRestarts: 0 }, ...input },
+    { baseDir: dir, logDir },
+    { onCrash: (facts) => reporter.record(facts) },
+  );
+  disposers.push(async () => {
+    const leftovers = await harness.dispose();
+    await reporter.flush();
+    return leftovers;
+  });
+  const out = path.join(logDir, `${input.name}.out.log`);
+  const err = path.join(logDir, `${input.name}.err.log`);
+  const reports = async () => {
+    await reporter.flush();
+    const failed = reporterLog.records.find((record) => record.level >= 50);
+    if (failed) throw new Error(`the crash reporter failed: ${JSON.stringify(failed)}`);
+    const names = (await readdir(reportDir)).filter((name) => name.endsWith('.json'));
+    return Promise.all(
+      names.map(async (name) => JSON.parse(await readFile(path.join(reportDir, name), 'utf8'))),
+    ) as Promise<Array<{ outputTail: string[] }>>;
+  };
+  return { ...harness, dir, logDir, out, err, reports };
+}
+
+async function sizeOf(file: string): Promise<number> {
+  return (await stat(file).catch(() => undefined))?.size ?? -1;
+}
+
+describe('app output', () => {
+  it('writes 100 MB of output without a stall or a lost line', async () => {
+    const harness = await setup({
+      name: 'flood',
+      command: nodeCommand('flood.mjs', '100'),
+      restart: { policy: 'on-failure' },
+    });
+    const started = performance.now();
+    harness.supervisor.start();
+    await harness.recorder.waitFor('app:state', (event) => event.to === 'stopped', 1, 40_000);
+    const expected = 100 * 1024 * 1024;
+    await waitFor(async () => (await sizeOf(harness.out)) === expected, '100 MB in the file', 10_000);
+    const seconds = (performance.now() - started) / 1000;
+
+    // Every line is "NNNNNNNNN xxx...\n", 100 bytes, numbered from 0 without a gap.
+    const data = await readFile(harness.out);
+    let wrong = -1;
+    for (let line = 0; line < expected / 100; line++) {
+      const offset = line * 100;
+      if (
+        Number(data.toString('latin1', offset, offset + 9)) !== line ||
+        data[offset + 99] !== 0x0a
+      ) {
+        wrong = line;
+        break;
+      }
+    }
+    expect(wrong, 'first line out of order or damaged').toBe(-1);
+    expect(seconds, 'seconds for 100 MB').toBeLessThan(30);
+  }, 60_000);
+
+  it('keeps a child that never prints a newline', async () => {
+    const size = 10 * 1024 * 1024;
+    const harness = await setup({ name: 'endless', command: nodeCommand('no-newline.mjs', String(size)) });
+    harness.supervisor.start();
+    await harness.recorder.waitFor('app:fatal');
+    await waitFor(async () => (await sizeOf(harness.out)) === size, 'every byte in the file');
+
+    const [report] = await harness.reports();
+    expect(report!.outputTail).toHaveLength(1);
+    expect(report!.outputTail[0]).toBe(`${'x'.repeat(2000)}... (cut)`);
+  });
+
+  it('keeps huge lines whole in the file and cut in the report', async () => {
+    const harness = await setup({ name: 'huge', command: nodeCommand('huge-line.mjs', '8') });
+    harness.supervisor.start();
+    await harness.recorder.waitFor('app:fatal');
+    const size = 8 * 1024 * 1024 + '\nafter the huge line\n'.length;
+    await waitFor(async () => (await sizeOf(harness.out)) === size, 'the huge line in the file');
+
+    const lines = (await readFile(harness.out, 'utf8')).split('\n');
+    expect(lines[0]!.startsWith('start yyy')).toBe(true);
+    expect(lines[0]!.endsWith('yyy end')).toBe(true);
+    expect(lines[1]).toBe('after the huge line');
+    const [report] = await harness.reports();
+    expect(report!.outputTail.at(-1)).toBe('after the huge line');
+    expect(report!.outputTail.every((line) => line.length <= 2000 + '... (cut)'.length)).toBe(true);
+  });
+
+  it('writes valid JSON reports for binary junk', async () => {
+    const harness = await setup({ name: 'junk', command: nodeCommand('binary-junk.mjs') });
+    harness.supervisor.start();
+    await harness.recorder.waitFor('app:fatal');
+    const [report] = await harness.reports();
+    expect(report!.outputTail.length).toBeGreaterThan(0);
+    expect(report!.outputTail.join('\n')).toContain('\ufffd');
+    // The raw bytes reach the output file unchanged.
+    const raw = await readFile(harness.out);
+    expect(raw.subarray(0, 4)).toEqual(Buffer.from([0x00, 0xff, 0xfe, 0x1b]));
+  });
+
+  it('keeps the last lines printed just before the exit', async () => {
+    const harness = await setup({
+      name: 'last-words',
+      // writeSync: process.stderr.write to a pipe may still be queued when process.exit() runs.
+      command: [
+        process.execPath,
+        '-e',
+        "for (let i = 0; i < 300; i++) require('fs').writeSync(2, `traceback line ${i}\\n`); process.exit(3)",
+      ],
+    });
+    harness.supervisor.start();
+    await harness.recorder.waitFor('app:fatal');
+    expect(harness.crashes[0]!.outputTail.at(-1)).toBe('traceback line 299');
+  });
+
+  it('redacts camera passwords in output files and reports', async () => {
+    const harness = await setup({ name: 'leaky', command: nodeCommand('secrets.mjs') });
+    harness.supervisor.start();
+    await harness.recorder.waitFor('app:fatal');
+    const reports = await harness.reports();
+    await harness.supervisor.closeLogs();
+
+    const out = await readFile(harness.out, 'utf8');
+    const err = await readFile(harness.err, 'utf8');
+    expect(out).toContain('rtsp://admin:***@127.0.0.1/stream');
+    for (const text of [out, err, JSON.stringify(reports)]) {
+      expect(text).not.toContain('secret@');
+      expect(text).not.toContain('hunter2');
+    }
+  });
+});
