@@ -55,11 +55,8 @@ export function checkCommand(options: SpawnOptions): string | undefined {
   const pathVariable = options.env.PATH ?? options.env.Path ?? '';
   if (findExecutable(file, options.cwd, pathVariable, platform) !== undefined) return undefined;
 
-  const where =
-    file.includes('/') || file.includes('\\')
-      ? `relative to ${options.cwd}`
-      : `on PATH=${pathVariable}`;
-  return `command "${file}" not found or not executable (${where}); check apps[].command, cwd and PATH`;
+  // Both places are named: a relative path resolves against cwd, a bare name through PATH.
+  return `command "${file}" not found or not executable (cwd ${options.cwd}, PATH=${pathVariable}); check apps[].command, cwd and PATH`;
 }
 
 export function findExecutable(
