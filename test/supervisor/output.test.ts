@@ -1,9 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema/index.js';
 import { CrashReporter } from '../../src/crash/report.js';
 import { EventBus } from '../../src/events.js';
-import { configSchema } from '../../src/config/schema/index.js';
 import { createClassifier } from '../../src/wiring.js';
 import { nodeCommand } from '../helpers/fixtures.js';
 import { memoryLogger } from '../helpers/logger.js';
@@ -77,7 +77,11 @@ describe('app output', () => {
     harness.supervisor.start();
     await harness.recorder.waitFor('app:state', (event) => event.to === 'stopped', 1, 40_000);
     const expected = 100 * 1024 * 1024;
-    await waitFor(async () => (await sizeOf(harness.out)) === expected, '100 MB in the file', 10_000);
+    await waitFor(
+      async () => (await sizeOf(harness.out)) === expected,
+      '100 MB in the file',
+      10_000,
+    );
     const seconds = (performance.now() - started) / 1000;
 
     // Every line is "NNNNNNNNN xxx...\n", 100 bytes, numbered from 0 without a gap.
@@ -99,7 +103,10 @@ describe('app output', () => {
 
   it('keeps a child that never prints a newline', async () => {
     const size = 10 * 1024 * 1024;
-    const harness = await setup({ name: 'endless', command: nodeCommand('no-newline.mjs', String(size)) });
+    const harness = await setup({
+      name: 'endless',
+      command: nodeCommand('no-newline.mjs', String(size)),
+    });
     harness.supervisor.start();
     await harness.recorder.waitFor('app:fatal');
     await waitFor(async () => (await sizeOf(harness.out)) === size, 'every byte in the file');
@@ -140,12 +147,7 @@ describe('app output', () => {
   it('keeps the last lines printed just before the exit', async () => {
     const harness = await setup({
       name: 'last-words',
-      // writeSync: process.stderr.write to a pipe may still be queued when process.exit() runs.
-      command: [
-        process.execPath,
-        '-e',
-        "for (let i = 0; i < 300; i++) require('fs').writeSync(2, `traceback line ${i}\\n`); process.exit(3)",
-      ],
+      command: nodeCommand('last-words.mjs'),
     });
     harness.supervisor.start();
     await harness.recorder.waitFor('app:fatal');
