@@ -19,7 +19,7 @@ export interface CameraCoordinatorOptions {
   handle: SupervisorHandle;
   /** Every configured camera; those bound to another app through `app:` are left out. */
   cameras: readonly CameraConfig[];
-  /** Where probe states come from: a CameraMonitor. */
+  /** Source of probe states: a CameraMonitor. */
   monitor: { get(name: string): CameraState | undefined };
   /** From the app's health section: restartOnCameraOffline and reconnectWindow. */
   settings: CameraPolicySettings;
@@ -64,7 +64,7 @@ export class CameraCoordinator {
     return decision.actions;
   }
 
-  /** The policy's memory, for status output and crash reports. */
+  /** Copy the policy's memory, for status output and crash reports. */
   snapshot(): CameraPolicyMemory {
     return structuredClone(this.memory);
   }

@@ -8,7 +8,7 @@ export type DeviceChangeListener = (path: string, present: boolean) => void;
  * Watch device nodes through their parent directories (inotify on Linux),
  * so an unplug or replug is seen at once instead of at the next probe.
  * Calls `onChange` with the node's presence after every directory event
- * that names it; an unplug and replug within a few milliseconds may be
+ * that names it. An unplug and replug within a few milliseconds may be
  * reported as one "present". Returns a function that stops watching.
  */
 export function watchDeviceNodes(

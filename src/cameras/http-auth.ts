@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
- * Answers to Basic and Digest challenges (RFC 7617, RFC 7616 and the
+ * Responses to Basic and Digest challenges (RFC 7617, RFC 7616 and the
  * RFC 2069 form without qop that many cameras still send), shared by the
  * RTSP and HTTP probes.
  */
@@ -12,7 +12,7 @@ export interface Credentials {
 }
 
 export interface Challenge {
-  /** Lower case: "basic", "digest", or another scheme we cannot answer. */
+  /** Lower case: "basic", "digest", or another scheme this module cannot respond to. */
   scheme: string;
   params: Record<string, string>;
 }
@@ -83,7 +83,7 @@ function addParam(challenge: Challenge, text: string): void {
   challenge.params[match[1]!.toLowerCase()] = value;
 }
 
-/** The challenge to answer: Digest with an algorithm we support first, then Basic. */
+/** Pick the challenge to respond to: Digest with a supported algorithm first, then Basic. */
 export function pickChallenge(challenges: readonly Challenge[]): Challenge | undefined {
   const digest = challenges.find(
     (challenge) =>
@@ -100,7 +100,7 @@ function digestAlgorithm(challenge: Challenge): DigestAlgorithm | undefined {
   return name in DIGEST_ALGORITHMS ? (name as DigestAlgorithm) : undefined;
 }
 
-/** The qop to use: undefined when the server offers none (RFC 2069), null when none we support. */
+/** Pick the qop: undefined when the server offers none (RFC 2069), null when none is supported. */
 function digestQop(challenge: Challenge): 'auth' | 'auth-int' | undefined | null {
   const offered = challenge.params.qop;
   if (offered === undefined) return undefined;

@@ -11,7 +11,7 @@ export interface HttpRequestOptions {
   headers?: Record<string, string>;
   body?: string;
   signal: AbortSignal;
-  /** Body bytes kept; past them the connection is closed and the answer marked truncated. */
+  /** Body bytes kept; past them the connection is closed and the response marked truncated. */
   maxBodyBytes: number;
   /** Verify the server's certificate (HTTPS only). */
   verifyTls: boolean;
@@ -25,8 +25,8 @@ export interface HttpAnswer {
 }
 
 /**
- * One HTTP(S) request with a bounded body, without redirects or keep-alive.
- * Rejects with a ProbeFailure in plain words.
+ * Send one HTTP(S) request and read a bounded body, without redirects or
+ * keep-alive. Rejects with a ProbeFailure in plain words.
  */
 export function httpRequest(options: HttpRequestOptions): Promise<HttpAnswer> {
   return new Promise<HttpAnswer>((resolve, reject) => {

@@ -13,7 +13,7 @@ import type { ProbeOptions, ProbeResult } from './types.js';
 
 /**
  * Probe http(s)://[user:password@]host[:port]/path with a GET and judge the
- * status: 2xx online, 3xx online (the device answered with a redirect, as
+ * status: 2xx online, 3xx online (the device responded with a redirect, as
  * camera web interfaces do to their login page), 401/403 auth-required or
  * auth-failed, anything else offline. Credentials answer a Basic or Digest
  * challenge and are only sent over verified TLS. Never rejects.

@@ -6,7 +6,7 @@ import { ConcurrencyLimiter } from './limiter.js';
 import { cameraAddress, isProbeable, probeCamera } from './probe.js';
 import { type CameraLogger, isProbeFailure, type ProbeResult } from './types.js';
 
-/** What the monitor knows about one camera. */
+/** The monitor's record of one camera. */
 export interface CameraState {
   name: string;
   kind: CameraConfig['kind'];
@@ -38,7 +38,7 @@ export interface CameraMonitorOptions {
   logger: CameraLogger;
   /** Probes running at once across all cameras. */
   maxConcurrent?: number;
-  /** Longest delay between probes of a failing camera; the camera's own interval when that is longer. */
+  /** Maximum delay between probes of a failing camera, or the camera's own interval when that is longer. */
   maxBackoffMs?: number;
   /** Watch the parent directories of V4L2 device nodes to see unplugs at once. */
   watchDevices?: boolean;
@@ -186,7 +186,7 @@ export class CameraMonitor {
 
   /**
    * True when every network camera (one with a url) has been probed and
-   * none answers: with several cameras down at once the likely cause is the
+   * none responds: with several cameras down at once the likely cause is the
    * network, not the cameras. Local V4L2 devices do not count either way.
    */
   allFailing(): boolean {
@@ -206,7 +206,7 @@ export class CameraMonitor {
     entry.timer.unref();
   }
 
-  /** A probe that starts after this call: its result reflects what happened before the call. */
+  /** Run a probe that starts after this call, so its result reflects every change before the call. */
   private runFreshProbe(entry: Entry): Promise<CameraState> {
     if (!entry.running) return this.runProbe(entry);
     if (!entry.followUp) {
@@ -240,7 +240,7 @@ export class CameraMonitor {
     return running;
   }
 
-  /** The interval while online; doubled for each further failure in a row, up to the cap. */
+  /** Compute the next delay: the interval, doubled for each further failure in a row, up to the cap. */
   private nextDelay(entry: Entry): number {
     const interval = entry.config.interval;
     const failures = entry.state.consecutiveFailures;
@@ -305,7 +305,7 @@ export class CameraMonitor {
       this.networkDownSinceMs = undefined;
       this.options.logger.info(
         { lastedMs: Math.round(lastedMs) },
-        `a network camera answers again: network interruption over after ${formatSeconds(lastedMs)}`,
+        `a network camera responds again: network interruption over after ${formatSeconds(lastedMs)}`,
       );
     }
   }

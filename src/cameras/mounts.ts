@@ -2,9 +2,9 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
- * True when `path` is a mount point. Linux lists mounts in
+ * Check whether `path` is a mount point. Linux lists mounts in
  * /proc/self/mountinfo, which also catches bind mounts from the same
- * filesystem; elsewhere a mount point is a directory whose device differs
+ * filesystem. Elsewhere a mount point is a directory whose device differs
  * from its parent's. A missing path is not mounted.
  */
 export async function isMountPoint(path: string): Promise<boolean> {

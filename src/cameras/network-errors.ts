@@ -13,7 +13,7 @@ export class ProbeFailure extends Error {
   }
 }
 
-/** The verdict for a probe that ran out of time. */
+/** Build the verdict for a probe that ran out of time. */
 export function timeoutFailure(timeoutMs: number): ProbeFailure {
   return new ProbeFailure('offline', `timed out after ${formatSeconds(timeoutMs)}`);
 }
@@ -43,7 +43,7 @@ const TLS_CERTIFICATE_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-/** The error code of a Node.js system error, or of its cause (as fetch reports them). */
+/** Return the code of a Node.js system error, or of its cause (as fetch reports them). */
 export function errorCode(error: unknown): string | undefined {
   if (error === null || typeof error !== 'object') return undefined;
   const code = (error as { code?: unknown }).code;

@@ -4,7 +4,7 @@ import { ProbeFailure } from './network-errors.js';
 import { type ProbeVerdict, runProbe } from './probe-runner.js';
 import type { ProbeOptions, ProbeResult } from './types.js';
 
-/** Where ONVIF devices serve the device management service (ONVIF Core Specification). */
+/** Path of the device management service on ONVIF devices (ONVIF Core Specification). */
 export const ONVIF_DEVICE_SERVICE_PATH = '/onvif/device_service';
 
 const ACTION = 'http://www.onvif.org/ver10/device/wsdl/GetSystemDateAndTime';
@@ -21,8 +21,8 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
  * Probe onvif://host[:2020] with a SOAP 1.2 GetSystemDateAndTime request to
- * http://host:port/onvif/device_service. Online when a SOAP answer comes
- * back; the device clock's offset from ours goes into clockSkewMs, because a
+ * http://host:port/onvif/device_service. Online when a SOAP response comes
+ * back. The device clock's offset from ours goes into clockSkewMs, because a
  * skewed clock makes WS-Security authentication fail. Never rejects.
  */
 export function probeOnvif(target: string, options: ProbeOptions): Promise<ProbeResult> {

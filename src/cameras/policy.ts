@@ -6,11 +6,11 @@ import { isReachable } from './types.js';
  * The camera-aware restart rules as a pure function of plain data:
  *
  * - The app reports a camera offline while the direct probe reaches it: the
- *   app holds a stale connection. Restart the app once; the rule re-arms for
+ *   app has a stale connection. Restart the app once; the rule re-arms for
  *   that camera only after its state (probe reachability or the app's
  *   report) changes again.
  * - The app and the probe agree a camera is offline: a restart cannot help.
- *   Notify once; when the camera answers again and the app still reports it
+ *   Notify once; when the camera responds again and the app still reports it
  *   offline, the first rule restarts the app once.
  * - A device with no direct probe (a cloud doorbell, or a device the app
  *   reports but no `cameras:` entry names) is judged from the app's report
@@ -29,7 +29,7 @@ import { isReachable } from './types.js';
 
 export interface ReportedDevice {
   name: string;
-  /** undefined when the app does not say. */
+  /** undefined when the app's report leaves it out. */
   online: boolean | undefined;
 }
 
@@ -69,13 +69,13 @@ export interface CameraPolicyInput {
 export interface CameraMemory {
   /** This camera's one restart is available. */
   armed: boolean;
-  /** What was seen when the restart was spent; a change in either re-arms it. */
+  /** State when the restart was spent: a change in either value re-arms it. */
   spentWith?: { reachable: boolean | undefined; appOnline: boolean };
   /** An outage that the app and the probe agree on has been notified. */
   outageNotified: boolean;
 }
 
-/** What the reconnect check knows about the app's current process. */
+/** The reconnect check's record of the app's current process. */
 export interface RunMemory {
   startedAtMs: number | undefined;
   /** Keys of cameras the app has reported online since this start. */
@@ -114,7 +114,7 @@ function newRun(startedAtMs: number | undefined): RunMemory {
 interface Subject {
   key: string;
   label: string;
-  /** Undefined when the app's report does not say. */
+  /** Undefined when the app's report leaves it out. */
   appOnline: boolean | undefined;
   /** Undefined when there is no probe or it has not run yet. */
   reachable: boolean | undefined;
@@ -143,7 +143,7 @@ export function decideCameraActions(input: CameraPolicyInput): CameraPolicyDecis
       camera.outageNotified = false;
       actions.push({
         type: 'log',
-        message: `camera ${subject.label} answers its direct probe again`,
+        message: `camera ${subject.label} responds to its direct probe again`,
         cameras: [subject.label],
       });
     }

@@ -28,11 +28,12 @@ export async function runProbe(
     const verdict = await Promise.race([work(controller.signal), deadline]);
     return { ...verdict, latencyMs: elapsedSince(start) };
   } catch (error) {
+    // Let the work release its sockets and timers when it lost the race or failed. A work
+    // that finished has released them itself, and an abort costs an error object with a stack.
+    controller.abort();
     const failure = describeNetworkError(error);
     return { status: failure.status, detail: failure.detail, latencyMs: elapsedSince(start) };
   } finally {
     clearTimeout(timer);
-    // Let the work release its sockets and timers when it lost the race or failed.
-    controller.abort();
   }
 }

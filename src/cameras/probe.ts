@@ -21,7 +21,7 @@ export function isProbeable(camera: Pick<CameraConfig, 'url' | 'device'>): boole
   return camera.url !== undefined || camera.device !== undefined;
 }
 
-/** The camera's address for logs and tables: its device path, or its URL without the password. */
+/** Format the camera's address for logs and tables: its device path, or its URL without the password. */
 export function cameraAddress(camera: Pick<CameraConfig, 'url' | 'device'>): string {
   if (camera.device !== undefined) return camera.device;
   if (camera.url !== undefined) return redactUrl(camera.url);

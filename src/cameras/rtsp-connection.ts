@@ -11,7 +11,7 @@ interface Waiter {
 
 /**
  * One RTSP client connection, one request at a time. A server that closes
- * the connection after an answer (as some do after a 401) gets a new
+ * the connection after a response (as some do after a 401) gets a new
  * connection on the next request. Aborting `signal` destroys the socket.
  */
 export class RtspConnection {
@@ -35,8 +35,8 @@ export class RtspConnection {
     uri: string,
     headers: Record<string, string> = {},
   ): Promise<RtspResponse> {
-    // A server may close right after answering (after a 401, say). A request that races
-    // that close on a reused connection fails before any answer and goes once more on a new one.
+    // A server may close right after a response (after a 401, say). A request that races
+    // that close on a reused connection fails before any response and goes once more on a new one.
     const reused = this.socket !== undefined && this.answeredOnSocket > 0;
     try {
       return await this.send(method, uri, headers);

@@ -9,7 +9,7 @@ export interface RtspResponse {
   body: string;
 }
 
-/** Bounds on what a probe reads: a camera's DESCRIBE answer is a few KiB. */
+/** Bounds on what a probe reads: a camera's DESCRIBE response is a few KiB. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 export const MAX_BODY_BYTES = 64 * 1024;
 

@@ -13,7 +13,7 @@ import type { ProbeOptions, ProbeResult } from './types.js';
 
 /**
  * Probe rtsp://[user:password@]host[:554]/path with OPTIONS, then DESCRIBE.
- * Many cameras answer OPTIONS without credentials and only challenge
+ * Many cameras accept OPTIONS without credentials and only challenge
  * DESCRIBE, so a probe that stopped at OPTIONS would call a camera with
  * wrong credentials online. Never rejects.
  */
@@ -33,7 +33,7 @@ export function probeRtsp(target: string, options: ProbeOptions): Promise<ProbeR
 
     try {
       const optionsResponse = await client.request('OPTIONS', address.uri);
-      // OPTIONS errors other than authentication say little: some cameras reject it for
+      // OPTIONS errors other than authentication tell little: some cameras reject it for
       // a stream path and still serve DESCRIBE, so only a 401 (handled above) ends the probe here.
       if (optionsResponse.status === 403) return forbidden(credentials);
 
@@ -45,7 +45,7 @@ export function probeRtsp(target: string, options: ProbeOptions): Promise<ProbeR
   });
 }
 
-/** Sends requests and answers Basic or Digest challenges with the configured credentials. */
+/** Sends requests and responds to Basic or Digest challenges with the configured credentials. */
 class AuthenticatingClient {
   private responder: ChallengeResponder | undefined;
 
@@ -123,7 +123,7 @@ function describeVerdict(
   return { status: 'offline', detail: `RTSP ${status}${reason === '' ? '' : ` ${reason}`}` };
 }
 
-/** "SDP with 1 media stream (H264)": enough to tell a stream from an empty answer. */
+/** "SDP with 1 media stream (H264)": enough to tell a stream from an empty response. */
 function summarizeSdp(response: RtspResponse): string {
   const type = response.headers.get('content-type')?.[0]?.toLowerCase() ?? '';
   if (!type.startsWith('application/sdp') || response.body === '') return 'answer without SDP';
@@ -139,7 +139,7 @@ function summarizeSdp(response: RtspResponse): string {
   return `SDP with ${media} media stream${media === 1 ? '' : 's'}${list}`;
 }
 
-/** A server-supplied string made safe for one log line. */
+/** Make a server-supplied string safe for one log line. */
 function printable(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
 }

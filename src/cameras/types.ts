@@ -1,6 +1,6 @@
 import type { CameraStatus } from '../events.js';
 
-/** What one probe found out about one camera. */
+/** The verdict of one probe of one camera. */
 export interface ProbeResult {
   /** Never 'unknown': a probe always reaches a verdict, a failed one included. */
   status: Exclude<CameraStatus, 'unknown'>;
@@ -30,7 +30,7 @@ export interface CameraLogger {
   error(fields: Record<string, unknown>, message: string): void;
 }
 
-/** Statuses that prove the camera answered on the network, whatever it thought of our credentials. */
+/** Statuses that prove the camera responded on the network, whatever it made of our credentials. */
 const REACHABLE: ReadonlySet<CameraStatus> = new Set(['online', 'auth-required', 'auth-failed']);
 
 /** True when the probe reached the camera; false for failures and for 'unknown'. */

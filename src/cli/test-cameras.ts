@@ -21,7 +21,7 @@ interface Row {
 /**
  * `crashproof test-cameras`: probe every camera once, all at the same time,
  * and print a table (or JSON with `json`). Addresses never show passwords.
- * Returns 0 when every probed camera is online, 1 otherwise; cameras with
+ * Returns 0 when every probed camera is online, 1 otherwise. Cameras with
  * no url or device (a cloud doorbell) are listed as skipped and do not count.
  */
 export async function runTestCameras(

@@ -83,7 +83,7 @@ describe('CameraCoordinator with a real RTSP server', () => {
     expect(coordinator.update([{ name: 'Front Door', online: true }], 'healthy')).toEqual([]);
     await pastWindow();
 
-    // The app lost its stream while the camera still answers: one restart, cause camera.
+    // The app lost its stream while the camera still responds: one restart, cause camera.
     coordinator.update([{ name: 'Front Door', online: false }], 'healthy');
     expect(handle.restarts).toHaveLength(1);
     expect(handle.restarts[0]).toMatchObject({ cause: 'camera' });
@@ -116,7 +116,7 @@ describe('CameraCoordinator with a real RTSP server', () => {
       'camera door is offline: the app and the direct probe agree (connection refused); not restarting the app, which cannot bring it back',
     );
 
-    // It answers again while the app still reports it offline: one restart.
+    // It responds again while the app still reports it offline: one restart.
     server = await startGstRtspServer({ ...CREDENTIALS, port });
     await waitFor(
       () => monitor!.get('door')!.status === 'online',
@@ -127,7 +127,7 @@ describe('CameraCoordinator with a real RTSP server', () => {
     coordinator.update([{ name: 'Front Door', online: false }], 'healthy');
     expect(handle.restarts).toHaveLength(2);
     expect(handle.restarts.every((request) => request.cause === 'camera')).toBe(true);
-    expect(logger.messages('info')).toContain('camera door answers its direct probe again');
+    expect(logger.messages('info')).toContain('camera door responds to its direct probe again');
 
     const everything = JSON.stringify({
       logs: logger.records,

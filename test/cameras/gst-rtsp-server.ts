@@ -12,7 +12,7 @@ export interface GstRtspServer {
   readonly pid: number;
   /** rtsp://[user:password@]127.0.0.1:port/stream */
   url(credentials?: { username: string; password: string }): string;
-  /** SIGSTOP: the kernel still accepts connections, but nothing answers. */
+  /** SIGSTOP: the kernel still accepts connections, but nothing responds. */
   pause(): void;
   resume(): void;
   /** SIGCONT and SIGTERM, then SIGKILL if it has not exited within 5 s. */

@@ -33,14 +33,14 @@ export async function startListener(
   };
 }
 
-/** A loopback port with nothing listening on it (bound, then released). */
+/** Return a loopback port with nothing listening on it (bound, then released). */
 export async function closedPort(): Promise<number> {
   const listener = await startListener();
   await listener.close();
   return listener.port;
 }
 
-/** Poll `condition` until it holds or `timeoutMs` passes; throws with `what` on timeout. */
+/** Poll `condition` until it is true or `timeoutMs` passes, then throw naming `what`. */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
   what: string,

@@ -8,7 +8,7 @@ import {
 import { closedPort, startListener } from './listeners.js';
 
 // No ONVIF device or simulator installs here: these tests run against
-// test/fixtures/onvif_server.ts, an HTTP server that answers
+// test/fixtures/onvif_server.ts, an HTTP server that responds to
 // GetSystemDateAndTime in the SOAP 1.2 form the ONVIF core specification defines.
 describe('probeOnvif', () => {
   let fixture: OnvifFixture | undefined;

@@ -11,7 +11,7 @@ import type { AppState, CameraStatus, HealthState } from '../../src/events.js';
 
 const WINDOW = 60_000;
 
-/** One probed camera named like its report, unless reportedAs says otherwise. */
+/** Build a probed camera named like its report, unless reportedAs is given. */
 function cam(name: string, probe: CameraStatus | undefined, reportedAs = name): PolicyCamera {
   return {
     name,
@@ -266,7 +266,7 @@ const types = (actions: CameraAction[]) => actions.map((action) => action.type);
 const door = (probes: Record<string, CameraStatus>) => [cam('door', probes.door ?? 'online')];
 
 describe('decideCameraActions over time', () => {
-  it('restarts a stale connection once, then notifies once when it does not come back', () => {
+  it('stale connection: one restart, one notice', () => {
     const run = new Scenario(door);
     expect(types(run.step(10_000, { door: true }))).toEqual([]);
     expect(types(run.step(70_000, { door: false }))).toEqual(['restart']);
@@ -321,7 +321,7 @@ describe('decideCameraActions over time', () => {
     expect(
       back.map((action) => [action.type, 'message' in action ? action.message : action.reason]),
     ).toEqual([
-      ['log', 'camera door answers its direct probe again'],
+      ['log', 'camera door responds to its direct probe again'],
       [
         'restart',
         expect.stringContaining('app reports door offline while the direct probe reaches it'),

@@ -23,7 +23,7 @@ export class RecordingLogger implements CameraLogger {
     this.records.push({ level: 'error', fields, message });
   }
 
-  /** Every record as one JSON text, to check that no secret leaked anywhere. */
+  /** Serialize every record as one JSON text, to check that no secret leaked anywhere. */
   text(): string {
     return JSON.stringify(this.records);
   }

@@ -61,7 +61,7 @@ describe('probeRtsp through an outage of the GStreamer server', () => {
     const port = server.port;
     expect((await probeRtsp(server.url(GOOD), { timeoutMs: 5000 })).status).toBe('online');
 
-    // SIGSTOP: the kernel completes the TCP handshake, but nothing answers.
+    // SIGSTOP: the kernel completes the TCP handshake, but nothing responds.
     server.pause();
     const paused = await probeRtsp(server.url(GOOD), { timeoutMs: 1000 });
     expect(paused).toMatchObject({ status: 'offline', detail: 'timed out after 1 s' });

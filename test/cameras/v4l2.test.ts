@@ -10,9 +10,9 @@ import { waitFor } from './listeners.js';
 import { transpileTree } from './transpile.js';
 
 // No USB webcam can be plugged in here and this kernel has no V4L2 driver, so
-// the device nodes are made with mknod: c 1 3 (the null device) stands in for
-// a webcam that opens, c 81 0 (the V4L2 major with no driver behind it) for a
-// stale node after an unplug, which open() answers with ENXIO.
+// the device nodes are made with mknod. c 1 3 (the null device) is the webcam
+// that opens. c 81 0 (the V4L2 major with no driver behind it) is the stale
+// node after an unplug, which open() fails with ENXIO.
 const isRoot = process.getuid?.() === 0;
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -71,7 +71,7 @@ describe('probeV4l2', () => {
   it.skipIf(!isRoot)(
     'reports EACCES as permission-denied for an unprivileged user (needs root)',
     () => {
-      // Root never sees EACCES, so the probe runs in a child process as nobody (uid 65534).
+      // Root never sees EACCES, so the probe runs in a child process as the nobody user (uid 65534).
       chmodSync(dir, 0o755);
       const device = join(dir, 'video0');
       mknod(device, 1, 3, '600');
