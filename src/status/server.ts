@@ -117,6 +117,7 @@ export async function startStatusServer(
 
   const url = `http://${urlHost(config.host)}:${address.port}`;
   runner.statusUrl = url;
+  await persistState(runner);
   logger.info({ url, tokenFile }, `status server listening on ${url}`);
 
   let closed: Promise<void> | undefined;
@@ -137,6 +138,17 @@ export async function startStatusServer(
   };
   runner.stopHooks.push(close);
   return { url, close };
+}
+
+/**
+ * Write the state file at once, so the CLI finds statusUrl before any app
+ * changes state.
+ * NOTE: Runner.persistState() is not in every runner version; without it the
+ * URL reaches the state file with the next app state change.
+ */
+async function persistState(runner: Runner): Promise<void> {
+  const persist = (runner as { persistState?: () => Promise<void> }).persistState;
+  if (typeof persist === 'function') await persist.call(runner);
 }
 
 /** Apps and crash reports that exist before the server starts. */

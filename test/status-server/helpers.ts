@@ -13,6 +13,7 @@ import {
   type StatusServerOptions,
   startStatusServer,
 } from '../../src/status/server.js';
+import { readStateFile, STATE_FILE } from '../../src/status/state-file.js';
 import { readTokenFile, tokenFilePath } from '../../src/status/token.js';
 import { createClassifier } from '../../src/wiring.js';
 
@@ -38,7 +39,7 @@ export interface AppSpec {
   extra?: string[];
 }
 
-/** The YAML of a config with crash-on-demand apps, status on an ephemeral port. */
+/** Build the YAML of a config with crash-on-demand apps and the status server on an ephemeral port. */
 export function configYaml(dir: string, apps: AppSpec[], status: string[] = []): string {
   const lines = ['apps:'];
   for (const app of apps) {
@@ -78,7 +79,7 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-/** A real Runner with real children, loaded from a YAML file in a fresh temp dir, plus its status server. */
+/** Start a real Runner with real children, loaded from a YAML file in a fresh temp dir, plus its status server. */
 export async function startFixture(
   apps: AppSpec[] = [{ name: 'cam' }],
   status: string[] = [],
@@ -131,6 +132,17 @@ export async function startFixture(
   };
 }
 
+/**
+ * Wait until the state file names the status server, as the CLI reads it.
+ * The runner writes it with the next state change after the server started.
+ */
+export async function waitForStatusUrl(fixture: Fixture): Promise<void> {
+  await pollFor(async () => {
+    const state = await readStateFile(path.join(fixture.runner.logDir, STATE_FILE));
+    return state?.runner.statusUrl === fixture.server.url ? true : undefined;
+  }, 'statusUrl in the state file');
+}
+
 /** Resolve with the first payload of `event` that matches, or reject after timeoutMs. */
 export function nextEvent<K extends EventName>(
   bus: EventBus,
@@ -168,6 +180,20 @@ export async function pollFor<T>(
   }
 }
 
+export type Output = Writable & { text: () => string; isTTY?: boolean; columns?: number };
+
+/** Create a writable stream that keeps what is written, for CLI output. */
+export function collectOutput(): Output {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  return Object.assign(stream, { text: () => chunks.join('') });
+}
+
 export interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -175,7 +201,7 @@ export interface Reply {
   json(): Record<string, unknown>;
 }
 
-/** One HTTP request with full control of the headers (fetch does not let a caller set Host). */
+/** Send one HTTP request with full control of the headers (fetch does not let a caller set Host). */
 export function request(
   url: string,
   options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},

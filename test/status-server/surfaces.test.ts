@@ -1,21 +1,16 @@
 import { spawn } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { statusCommand } from '../../src/cli/status.js';
 import { readLiveStatus, renderWatchFrame } from '../../src/cli/status-watch.js';
-import { type Fixture, nextEvent, pollFor, request, startFixture } from './helpers.js';
+import {
+  collectOutput,
+  type Fixture,
+  nextEvent,
+  pollFor,
+  request,
+  startFixture,
+} from './helpers.js';
 import { SseClient } from './sse-client.js';
-
-function collect(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(chunk.toString('utf8'));
-      callback();
-    },
-  });
-  return Object.assign(stream, { text: () => chunks.join('') });
-}
 
 function metricValue(text: string, series: string): number | undefined {
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
@@ -95,7 +90,7 @@ describe('status surfaces', () => {
     expect(crashes[0]?.id).toBe(crash.reportId);
     expect(crashes[0]?.outputTail).toContain('fixture: crashing on demand');
 
-    // The app comes back: every surface says running again.
+    // The app comes back: every surface shows it running again.
     await pollFor(
       async () => ((await appStatus(fixture!, 'cam')).state === 'running' ? true : undefined),
       'cam running after the restart',
@@ -107,7 +102,7 @@ describe('status surfaces', () => {
     await stream.waitFor('app:state', (data) => data.app === 'cam' && data.to === 'running');
 
     // The CLI: `crashproof status` from the state file, and one frame of `status --watch`.
-    const out = collect();
+    const out = collectOutput();
     await pollFor(async () => {
       await statusCommand(runner.logDir, {}, out);
       return /cam\s+running\s+\d+\s+\S+\s+1\s+1\s/.test(out.text()) ? true : undefined;
