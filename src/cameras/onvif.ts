@@ -17,7 +17,7 @@ const REQUEST_BODY =
   '<s:Body><tds:GetSystemDateAndTime/></s:Body>' +
   '</s:Envelope>';
 
-const MAX_ANSWER_BYTES = 64 * 1024;
+const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /**
  * Probe onvif://host[:2020] with a SOAP 1.2 GetSystemDateAndTime request to
@@ -33,7 +33,7 @@ export function probeOnvif(target: string, options: ProbeOptions): Promise<Probe
     }
 
     const sentAt = Date.now();
-    const answer = await httpRequest({
+    const response = await httpRequest({
       tls: false,
       host: address.host,
       port: address.port,
@@ -42,36 +42,37 @@ export function probeOnvif(target: string, options: ProbeOptions): Promise<Probe
       headers: { 'Content-Type': `application/soap+xml; charset=utf-8; action="${ACTION}"` },
       body: REQUEST_BODY,
       signal,
-      maxBodyBytes: MAX_ANSWER_BYTES,
+      maxBodyBytes: MAX_RESPONSE_BYTES,
       verifyTls: true,
     });
     const receivedAt = Date.now();
 
-    if (answer.status === 401)
+    if (response.status === 401)
       return { status: 'auth-required', detail: 'ONVIF HTTP 401: credentials required' };
-    if (answer.truncated) {
+    if (response.truncated) {
       return {
         status: 'not-a-camera',
-        detail: `ONVIF answer larger than ${MAX_ANSWER_BYTES / 1024} KiB`,
+        detail: `ONVIF response larger than ${MAX_RESPONSE_BYTES / 1024} KiB`,
       };
     }
-    if (!hasElement(answer.body, 'Envelope')) {
-      return answer.status >= 500
-        ? { status: 'offline', detail: `HTTP ${answer.status} without a SOAP answer` }
+    if (!hasElement(response.body, 'Envelope')) {
+      return response.status >= 500
+        ? { status: 'offline', detail: `HTTP ${response.status} without a SOAP response` }
         : {
             status: 'not-a-camera',
-            detail: `HTTP ${answer.status} without a SOAP answer: no ONVIF service at ${ONVIF_DEVICE_SERVICE_PATH}`,
+            detail: `HTTP ${response.status} without a SOAP response: no ONVIF service at ${ONVIF_DEVICE_SERVICE_PATH}`,
           };
     }
 
-    if (hasElement(answer.body, 'Fault')) return faultVerdict(answer.body);
+    if (hasElement(response.body, 'Fault')) return faultVerdict(response.body);
 
-    // The device reports whole seconds; compare with the middle of our request.
-    const deviceTime = parseUtcDateTime(answer.body);
+    const deviceTime = parseUtcDateTime(response.body);
     if (deviceTime === undefined) {
-      return { status: 'online', detail: 'ONVIF answered without a valid UTCDateTime' };
+      return { status: 'online', detail: 'ONVIF responded without a valid UTCDateTime' };
     }
-    const clockSkewMs = deviceTime - Math.round((sentAt + receivedAt) / 2);
+    // The device truncates to whole seconds, so its clock read somewhere in [T, T + 1 s):
+    // take the middle of that second and of our request.
+    const clockSkewMs = deviceTime + 500 - Math.round((sentAt + receivedAt) / 2);
     return { status: 'online', detail: `ONVIF ${describeSkew(clockSkewMs)}`, clockSkewMs };
   });
 }

@@ -103,8 +103,9 @@ describe('CameraCoordinator with a real RTSP server', () => {
 
     // The camera goes away for real: app and probe agree, notify once, never restart.
     await server.stop();
+    // A probe that raced the shutdown may have seen "connection reset": wait for a clean refusal.
     await waitFor(
-      () => monitor!.get('door')!.status === 'offline',
+      () => monitor!.get('door')!.detail === 'connection refused',
       'the probe to see the outage',
       5000,
     );

@@ -71,7 +71,7 @@ describe('probeOnvif', () => {
     const result = await probeOnvif(await start({ mode: 'not-soap' }), { timeoutMs: 3000 });
     expect(result.status).toBe('not-a-camera');
     expect(result.detail).toBe(
-      'HTTP 404 without a SOAP answer: no ONVIF service at /onvif/device_service',
+      'HTTP 404 without a SOAP response: no ONVIF service at /onvif/device_service',
     );
   });
 
