@@ -74,7 +74,8 @@ async function lastLines(file: string, count: number): Promise<{ lines: string[]
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   if (start > 0) lines.shift(); // first line is probably cut
-  return { lines: lines.slice(-count), size };
+  // slice(-0) would return every line.
+  return { lines: count === 0 ? [] : lines.slice(-count), size };
 }
 
 async function readRange(file: string, start: number, end: number): Promise<string> {
