@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probeHttp } from '../../src/cameras/http.js';
 import { closedPort } from './listeners.js';
@@ -108,4 +113,62 @@ describe('probeHttp', () => {
     const result = await probeHttp(`http://127.0.0.1:${port}/`, { timeoutMs: 300 });
     expect(result).toMatchObject({ status: 'offline', detail: 'timed out after 300 ms' });
   });
+
+  it.skipIf(!existsSync('/usr/bin/openssl'))(
+    'sends credentials only over verified TLS (needs openssl)',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'crashproof-tls-'));
+      try {
+        execFileSync(
+          '/usr/bin/openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'rsa:2048',
+            '-nodes',
+            '-days',
+            '1',
+            '-subj',
+            '/CN=127.0.0.1',
+            '-keyout',
+            join(dir, 'key.pem'),
+            '-out',
+            join(dir, 'cert.pem'),
+          ],
+          { stdio: 'ignore' },
+        );
+        const authorizations: Array<string | undefined> = [];
+        server = createHttpsServer(
+          { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+          (request, response) => {
+            authorizations.push(request.headers.authorization);
+            response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="cam"' }).end();
+          },
+        );
+        await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
+        const address = server.address();
+        if (address === null || typeof address === 'string') throw new Error('no TCP address');
+
+        // Without credentials a self-signed camera is fine: nothing secret is sent.
+        const open = await probeHttp(`https://127.0.0.1:${address.port}/`, { timeoutMs: 3000 });
+        expect(open).toMatchObject({
+          status: 'auth-required',
+          detail: 'HTTP 401: credentials required',
+        });
+
+        const withCredentials = await probeHttp(
+          `https://admin:hunter2@127.0.0.1:${address.port}/`,
+          { timeoutMs: 3000 },
+        );
+        expect(withCredentials.status).toBe('offline');
+        expect(withCredentials.detail).toMatch(
+          /^TLS certificate not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\): credentials are only sent over verified TLS/,
+        );
+        expect(authorizations).toEqual([undefined]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
