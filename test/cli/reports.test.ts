@@ -1,279 +1,128 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ReportsArgs, runReports } from '../../src/cli/reports.js';
-import { classifyCrash } from '../../src/crash/classify.js';
-import { type CrashContext, CrashReporter } from '../../src/crash/report.js';
-import { EventBus } from '../../src/events.js';
-import { fileSafeTime } from '../../src/util/atomic-write.js';
-import { TempDirs } from '../helpers/temp.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixture } from '../helpers/fixtures.js';
+import { CliHarness, exitOf } from './harness.js';
 
-const NOW = new Date('2026-12-05T12:00:00.000Z');
-
-const CONTEXT: CrashContext = {
-  health: {
-    state: 'healthy',
-    lastCheck: { ok: true, httpStatus: 200, durationMs: 12, at: '2026-12-04T21:29:45.000Z' },
-  },
-  healthTimedOut: false,
-  cameras: [
-    {
-      name: 'front-door',
-      status: 'online',
-      latencyMs: 38,
-      detail: 'rtsp://admin:hunter2@127.0.0.1:8554/stream1',
-    },
-  ],
-  memory: { rssBytes: 412_000_000, peakRssBytes: 455_000_000, limitBytes: 2_000_000_000 },
-};
-
-const temp = new TempDirs();
-let dir: string;
-
-beforeEach(async () => {
-  dir = await temp.make('crashproof-reports-');
-});
-
+const harness = new CliHarness();
 afterEach(async () => {
-  await temp.removeAll();
+  expect(await harness.cleanUp(), 'processes a test left running').toEqual([]);
 });
 
-/** Write a crash report the way the runner does, with the real writer's build(). */
-async function writeCrash(
-  app: string,
-  time: string,
-  outputTail: string[],
-  exitCode: number | null = 1,
-) {
-  const reporter = new CrashReporter({
-    dir,
-    keep: 100,
-    bus: new EventBus(),
-    logger: pino({ level: 'silent' }),
-    context: () => CONTEXT,
-    classify: (facts) => classifyCrash({ ...facts, stopCause: facts.cause }),
-  });
-  const report = reporter.build(
-    {
-      app,
-      pid: 4242,
-      exitCode,
-      signal: exitCode === null ? 'SIGSEGV' : null,
-      uptimeMs: 5_412_003,
-      duringStart: false,
-      cause: 'crash',
-      reason: 'exit code 1',
-      category: undefined,
-      attempt: 1,
-      nextDelayMs: 1000,
-      fatal: false,
-      command: ['/usr/bin/python3', '-m', 'uvicorn', 'main:app'],
-      cwd: '/srv/tapo',
-      stateBefore: 'running',
-      outputTail,
+/** Every file under dir, recursively. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+describe('crash reports', () => {
+  it('are complete, atomic, pruned and redacted', async () => {
+    const dir = await harness.temp.make();
+    const reportDir = path.join(dir, 'logs', 'crash-reports');
+    await writeFile(
+      path.join(dir, 'crashproof.yaml'),
+      `apps:
+  - name: cam
+    command: ${JSON.stringify([process.execPath, fixture('secrets.mjs')])}
+    startSeconds: 50ms
+    stopTimeout: 500ms
+    restart: { delay: 50ms, maxRestarts: 4 }
+    env:
+      CAMERA_PASSWORD: hunter2
+      CAMERA_URL: rtsp://admin:secret@127.0.0.1/stream
+reports: { keep: 3 }
+status: { enabled: false }
+`,
+    );
+    const run = harness.start(['run'], dir);
+
+    // Read every report file as soon as it appears: none may ever be partial.
+    const invalid: string[] = [];
+    const seen = new Set<string>();
+    let done = false;
+    const exited = exitOf(run).finally(() => (done = true));
+    while (!done) {
+      for (const name of await readdir(reportDir).catch(() => [] as string[])) {
+        if (!name.endsWith('.json') || name.startsWith('.')) continue;
+        const text = await readFile(path.join(reportDir, name), 'utf8').catch(() => undefined);
+        if (text === undefined) continue; // pruned meanwhile
+        seen.add(name);
+        try {
+          JSON.parse(text);
+        } catch {
+          invalid.push(`${name}: ${text.slice(0, 80)}`);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect((await exited).code).toBe(1);
+    expect(invalid).toEqual([]);
+
+    // Five crashes and one summary were written; three files are kept.
+    const names = (await readdir(reportDir)).sort();
+    expect(names.filter((name) => name.startsWith('.') || name.endsWith('.tmp'))).toEqual([]);
+    expect(names).toHaveLength(3);
+    for (const name of [...seen, ...names]) expect(name).not.toContain(':');
+    expect([...seen].filter((name) => name.startsWith('cam-')).length).toBeGreaterThanOrEqual(3);
+
+    const reports = await Promise.all(
+      names.map(async (name) => JSON.parse(await readFile(path.join(reportDir, name), 'utf8'))),
+    );
+    const summary = reports.find((report) => report.kind === 'summary');
+    expect(summary).toMatchObject({ version: 1, reason: 'runner stopped: cam is fatal' });
+    expect(summary.apps).toEqual([
+      expect.objectContaining({ name: 'cam', state: 'fatal', crashes: 5, restartsTotal: 4 }),
+    ]);
+    const fatal = reports.find((report) => report.kind === 'crash' && report.fatal === true);
+    expect(fatal).toEqual({
+      version: 1,
+      id: expect.stringMatching(/^cam-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z$/),
+      kind: 'crash',
+      app: 'cam',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      pid: expect.any(Number),
+      exitCode: 1,
+      signal: null,
+      uptimeMs: expect.any(Number),
+      duringStart: expect.any(Boolean),
+      cause: expect.stringMatching(/^(crash|start-failure)$/),
+      reason: expect.stringContaining('exit code 1'),
+      attempt: 4,
+      nextDelayMs: null,
+      fatal: true,
+      command: [process.execPath, fixture('secrets.mjs')],
+      cwd: dir,
+      stateBefore: expect.stringMatching(/^(starting|running)$/),
+      category: expect.any(String),
+      hint: expect.any(String),
+      evidence: expect.toSatisfy((value: unknown) => value === null || typeof value === 'string'),
+      ruleId: expect.any(String),
+      outputTail: expect.arrayContaining([
+        'connecting to rtsp://admin:***@127.0.0.1/stream',
+        'login with password=*** for the doorbell',
+      ]),
+      health: null,
+      cameras: [],
+      memory: expect.toSatisfy((value: unknown) => value === null || typeof value === 'object'),
       survivors: [],
-    },
-    new Date(time),
-  );
-  await writeFile(path.join(dir, `${report.id}.json`), JSON.stringify(report, null, 2));
-  return report.id;
-}
-
-async function writeSummary(time: string) {
-  const id = `summary-${fileSafeTime(new Date(time))}`;
-  const summary = {
-    version: 1,
-    id,
-    kind: 'summary',
-    time,
-    reason: 'tapo-webapp is fatal',
-    apps: [{ name: 'tapo-webapp', state: 'fatal', restartsTotal: 10 }],
-    lastCrashes: [],
-  };
-  await writeFile(path.join(dir, `${id}.json`), JSON.stringify(summary));
-  return id;
-}
-
-async function seed() {
-  const ids = {
-    oldDatabase: await writeCrash('tapo-webapp', '2026-12-03T08:00:00.000Z', [
-      'sqlite3.DatabaseError: database disk image is malformed',
-    ]),
-    network: await writeCrash('tapo-webapp', '2026-12-04T21:30:00.123Z', [
-      'ConnectionRefusedError: [Errno 111] Connection refused',
-    ]),
-    database: await writeCrash('tapo-webapp', '2026-12-05T10:00:00.000Z', [
-      'sqlite3.OperationalError: database is locked',
-    ]),
-    ring: await writeCrash('ring-bridge', '2026-12-05T11:00:00.000Z', [], null),
-    summary: await writeSummary('2026-12-05T11:30:00.000Z'),
-  };
-  await writeFile(path.join(dir, 'broken.json'), '{"version": 1, "kind": "crash"');
-  await writeFile(path.join(dir, 'other.json'), '{"version": 7}');
-  await writeFile(path.join(dir, 'notes.txt'), 'not a report');
-  return ids;
-}
-
-async function run(args: ReportsArgs) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { stdout: '', stderr: '' };
-  stdout.on('data', (chunk: Buffer) => (chunks.stdout += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (chunks.stderr += chunk.toString()));
-  const code = await runReports(dir, args, { stdout, stderr }, NOW);
-  return { code, ...chunks };
-}
-
-describe('runReports list', () => {
-  it('lists every report oldest first', async () => {
-    const ids = await seed();
-    const { code, stdout, stderr } = await run({});
-    expect(code).toBe(0);
-
-    const lines = stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^TIME \(UTC\)\s+APP\s+CATEGORY\s+EXIT\s+ID$/);
-    expect(lines[1]).toMatch(/^2026-12-03 08:00:00\s+tapo-webapp\s+database\s+exit 1\s+/);
-    expect(lines[1]!.endsWith(ids.oldDatabase)).toBe(true);
-    expect(lines[4]).toMatch(
-      /^2026-12-05 11:00:00\s+ring-bridge\s+native-crash\s+signal SIGSEGV\s+/,
-    );
-    expect(lines[5]).toMatch(/^2026-12-05 11:30:00\s+tapo-webapp\s+summary\s+-\s+summary-/);
-    expect(lines[6]).toBe('5 reports: 4 crashes, 1 summaries');
-
-    expect(stderr).toContain(`skipping ${path.join(dir, 'broken.json')}:`);
-    expect(stderr).toContain(
-      `skipping ${path.join(dir, 'other.json')}: unsupported version 7, expected 1`,
-    );
-    expect(stderr).not.toContain('notes.txt');
-  });
-
-  it('filters by app, category and since', async () => {
-    const ids = await seed();
-
-    const byApp = await run({ app: 'ring-bridge', json: true });
-    expect(
-      byApp.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line).id),
-    ).toEqual([ids.ring]);
-
-    const byCategory = await run({ category: 'database', json: true });
-    expect(
-      byCategory.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line).id),
-    ).toEqual([ids.oldDatabase, ids.database]);
-
-    const lastDay = await run({ since: '24h', app: 'tapo-webapp', json: true });
-    expect(
-      lastDay.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line).id),
-    ).toEqual([ids.network, ids.database, ids.summary]);
-
-    const sinceDate = await run({ since: '2026-12-05', category: 'database', json: true });
-    expect(
-      sinceDate.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line).id),
-    ).toEqual([ids.database]);
-  });
-
-  it('says when nothing matches', async () => {
-    await seed();
-    const { code, stdout } = await run({ app: 'nothing' });
-    expect(code).toBe(0);
-    expect(stdout).toBe(`no crash reports in ${dir} match\n`);
-  });
-
-  it('treats a missing directory as empty', async () => {
-    dir = path.join(dir, 'missing');
-    const { code, stdout } = await run({});
-    expect(code).toBe(0);
-    expect(stdout).toBe(`no crash reports in ${dir} match\n`);
-  });
-
-  it('rejects invalid filters', async () => {
-    const category = await run({ category: 'gremlins' });
-    expect(category.code).toBe(2);
-    expect(category.stderr).toContain(
-      'invalid --category "gremlins": use one of network, usb-device',
-    );
-
-    const since = await run({ since: 'last tuesday' });
-    expect(since.code).toBe(2);
-    expect(since.stderr).toContain('invalid --since "last tuesday"');
-  });
-});
-
-describe('runReports show', () => {
-  it('prints a crash report readably', async () => {
-    const ids = await seed();
-    const { code, stdout } = await run({ action: 'show', id: ids.network });
-    expect(code).toBe(0);
-    expect(stdout).toContain(`Crash report ${ids.network}\n`);
-    expect(stdout).toMatch(/ {2}category: +network \(rule connection-refused\)\n/);
-    expect(stdout).toMatch(/ {2}exit: +exit 1 after 1h 30m 12s\n/);
-    expect(stdout).toMatch(/ {2}attempt: +1, next start in 1s\n/);
-    expect(stdout).toMatch(/ {2}health: +healthy; last check ok HTTP 200 in 12 ms/);
-    expect(stdout).toMatch(/ {2}memory: +RSS 392\.9 MiB, peak 433\.9 MiB, limit 1\.9 GiB\n/);
-    expect(stdout).toMatch(
-      / {2}front-door +online +38 ms +rtsp:\/\/admin:\*\*\*@127\.0\.0\.1:8554\/stream1\n/,
-    );
-    expect(stdout).toContain('  | ConnectionRefusedError: [Errno 111] Connection refused\n');
-    expect(stdout).not.toContain('hunter2');
-  });
-
-  it('finds a report by unique prefix or file name', async () => {
-    const ids = await seed();
-    const prefix = await run({ action: 'show', id: 'ring-bridge-2026-12-05' });
-    expect(prefix.code).toBe(0);
-    expect(prefix.stdout).toContain(`Crash report ${ids.ring}`);
-
-    const fileName = await run({ action: 'show', id: `${ids.summary}.json` });
-    expect(fileName.code).toBe(0);
-    expect(fileName.stdout).toContain(`Summary report ${ids.summary}`);
-    expect(fileName.stdout).toContain('tapo-webapp  fatal  10 restarts');
-  });
-
-  it('fails on ambiguous or unknown ids', async () => {
-    await seed();
-    const ambiguous = await run({ action: 'show', id: 'tapo-webapp-2026-12' });
-    expect(ambiguous.code).toBe(1);
-    expect(ambiguous.stderr).toContain('3 reports in');
-
-    const unknown = await run({ action: 'show', id: 'nope' });
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('no report in');
-
-    const missing = await run({ action: 'show' });
-    expect(missing.code).toBe(2);
-  });
-});
-
-describe('runReports stats', () => {
-  it('counts crashes per category, day and app', async () => {
-    await seed();
-    const { code, stdout } = await run({ action: 'stats', json: true });
-    expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({
-      crashes: 4,
-      byCategory: { database: 2, 'native-crash': 1, network: 1 },
-      byDay: { '2026-12-03': 1, '2026-12-04': 1, '2026-12-05': 2 },
-      byApp: { 'tapo-webapp': 3, 'ring-bridge': 1 },
+      host: {
+        hostname: os.hostname(),
+        platform: 'linux',
+        release: os.release(),
+        node: process.version,
+        runnerPid: run.pid,
+      },
     });
-  });
+    expect(fatal.id).toBe(path.basename(names.find((name) => name.startsWith(fatal.id))!, '.json'));
 
-  it('prints readable tables', async () => {
-    await seed();
-    const { stdout } = await run({ action: 'stats', since: '7d' });
-    expect(stdout).toContain('4 crashes\n\nper category:\n  database      2\n');
-    expect(stdout).toContain('per day (UTC):\n  2026-12-03  1\n  2026-12-04  1\n  2026-12-05  2\n');
+    // No secret in any file the runner wrote.
+    for (const file of await filesUnder(path.join(dir, 'logs'))) {
+      const text = await readFile(file, 'utf8');
+      expect(text, file).not.toContain('hunter2');
+      expect(text, file).not.toContain(':secret@');
+    }
   });
 });
