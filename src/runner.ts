@@ -124,6 +124,7 @@ export class Runner {
       `crashproof (pid ${process.pid}) supervising ${config.apps.length} app(s)`,
     );
     await this.stateStore.writeNow();
+    for (const attachment of this.runnerAttachments) await attachment.start();
     for (const [name, supervisor] of this.supervisors) {
       for (const attachment of this.attachments.get(name) ?? []) await attachment.start();
       if (supervisor.config.autostart) supervisor.start();
@@ -144,6 +145,7 @@ export class Runner {
       await Promise.all(
         [...this.supervisors.values()].map((supervisor) => supervisor.stop(reason)),
       );
+      for (const attachment of this.runnerAttachments) await attachment.stop();
       for (const hook of this.stopHooks) await hook();
       await this.reporter.flush();
       await writeSummaryReport(this, `runner stopped: ${reason}`).catch((error: unknown) =>
@@ -234,6 +236,13 @@ export class Runner {
 
   reopenLogs(): void {
     for (const supervisor of this.supervisors.values()) supervisor.reopenLogs();
+  }
+
+  private readonly runnerAttachments: AppAttachment[] = [];
+
+  /** A runner-wide part (camera monitor) started before the apps and stopped after them. */
+  addRunnerAttachment(attachment: AppAttachment): void {
+    this.runnerAttachments.push(attachment);
   }
 
   attach(app: string, attachment: AppAttachment): void {

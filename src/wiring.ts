@@ -1,3 +1,6 @@
+import { CameraCoordinator } from './cameras/coordinator.js';
+import { CameraMonitor } from './cameras/monitor.js';
+import { waitForStartConditions } from './cameras/start-conditions.js';
 import { ConfigError, type ConfigProblem } from './config/errors.js';
 import type { Config } from './config/schema/index.js';
 import { classifyCrash } from './crash/classify.js';
@@ -11,6 +14,9 @@ import type { AppSupervisor, CrashFacts } from './supervisor/app-supervisor.js';
 export interface SharedParts {
   /** Whether health-check timeouts count now; false during a network interruption. */
   countTimeouts: () => boolean;
+  cameras: CameraMonitor;
+  /** Aborts when the runner begins to stop, ending waits for start conditions. */
+  stopping: AbortSignal;
 }
 
 /**
@@ -20,7 +26,24 @@ export interface SharedParts {
  * for settings that only make sense together (health without a URL or port).
  */
 export async function wireRunner(runner: Runner): Promise<SharedParts> {
-  const shared: SharedParts = { countTimeouts: () => true };
+  const cameras = new CameraMonitor({
+    cameras: runner.config.cameras,
+    bus: runner.bus,
+    logger: runner.logger,
+  });
+  const stopping = new AbortController();
+  runner.bus.on('runner:stopping', () => stopping.abort());
+  const shared: SharedParts = {
+    // Every camera probe failing at once is a network interruption: the app is not the cause of timeouts.
+    countTimeouts: () => !cameras.allFailing(),
+    cameras,
+    stopping: stopping.signal,
+  };
+  runner.cameraSnapshot = () =>
+    cameras
+      .snapshot()
+      .cameras.map((camera) => ({ ...camera, app: cameraApp(runner.config, camera.name) }));
+  runner.addRunnerAttachment({ start: () => cameras.start(), stop: () => cameras.stop() });
 
   const notifier = createNotifier({
     config: runner.config.notify,
@@ -68,7 +91,60 @@ export function attachApp(runner: Runner, supervisor: AppSupervisor, shared: Sha
         lastError: health.monitor.lastResult?.error ?? null,
       },
     }));
+
+    const coordinator = new CameraCoordinator({
+      handle: supervisor,
+      cameras: runner.config.cameras,
+      monitor: shared.cameras,
+      settings: {
+        restartOnCameraOffline: app.health?.restartOnCameraOffline ?? false,
+        reconnectWindowMs: app.health?.reconnectWindow ?? 60_000,
+      },
+      bus: runner.bus,
+      logger,
+    });
+    // The monitor publishes devices before it updates its state, so decide a microtask later.
+    health.monitor.onDevices((devices) =>
+      queueMicrotask(() => coordinator.update(devices, health.monitor.state)),
+    );
   }
+
+  runner.attach(app.name, {
+    start: () => {},
+    stop: () => {},
+    contribute: (context) => {
+      context.cameras = shared.cameras.states().filter((camera) => {
+        const owner = cameraApp(runner.config, camera.name);
+        return owner === undefined || owner === app.name;
+      });
+    },
+  });
+
+  if (app.startConditions.length > 0) {
+    supervisor.addPreStartHook(async (context) => {
+      if (!context.firstStart) return;
+      const result = await waitForStartConditions(app.startConditions, {
+        isAppReady: (name) => runner.supervisors.get(name)?.state === 'running',
+        probeCamera: async (name) => {
+          const state = await shared.cameras.probeNow(name);
+          const status = state.status === 'unknown' ? 'offline' : state.status;
+          return { status, latencyMs: state.latencyMs ?? 0, detail: state.detail };
+        },
+        logger: logger.child({ app: app.name }),
+        signal: shared.stopping,
+      });
+      if (!result.met && !shared.stopping.aborted) {
+        logger.warn(
+          { app: app.name, waitedMs: Math.round(result.waitedMs) },
+          `start condition not met (${result.failed ?? 'unknown'}); starting anyway`,
+        );
+      }
+    });
+  }
+}
+
+function cameraApp(config: Config, camera: string): string | undefined {
+  return config.cameras.find((entry) => entry.name === camera)?.app;
 }
 
 /**

@@ -2,6 +2,8 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import { parseSecondsOrDuration } from '../config/values.js';
 import { configCommand } from './config-command.js';
 import { locate } from './context.js';
 import { EXIT_FATAL, EXIT_USAGE, printConfigError } from './exit-codes.js';
@@ -10,6 +12,7 @@ import { logsCommand } from './logs.js';
 import { runReports } from './reports.js';
 import { type RunCommandOptions, runCommand } from './run.js';
 import { statusCommand } from './status.js';
+import { runTestCameras } from './test-cameras.js';
 
 const program = new Command();
 program
@@ -133,6 +136,46 @@ program
       process.exitCode = await configCommand(options);
     },
   );
+
+program
+  .command('test-cameras')
+  .description('probe every configured camera once and print a table; exit 0 when all are online')
+  .option('-c, --config <file>', 'config file (default: crashproof.yaml)')
+  .option('--json', 'machine-readable output')
+  .option(
+    '--timeout <duration>',
+    "probe timeout for every camera, seconds or with a unit (default: each camera's timeout)",
+  )
+  .action(async (options: { config?: string; json?: boolean; timeout?: string }) => {
+    let timeoutMs: number | undefined;
+    if (options.timeout !== undefined) {
+      const parsed = parseSecondsOrDuration(options.timeout, 1);
+      if (!parsed.ok)
+        throw new CommanderError(
+          EXIT_USAGE,
+          'crashproof.usage',
+          `--timeout: expected ${parsed.expected}, got "${options.timeout}"`,
+        );
+      timeoutMs = parsed.value;
+    }
+    const { config } = await loadConfig({
+      configPath: options.config,
+      cwd: process.cwd(),
+      env: process.env,
+    });
+    if (config.cameras.length === 0) {
+      process.stderr.write(
+        `crashproof: no cameras configured in ${config.source ?? 'the environment configuration'}: add a cameras: section\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    process.exitCode = await runTestCameras(
+      config.cameras,
+      { json: options.json === true, timeoutMs },
+      process.stdout,
+    );
+  });
 
 program
   .command('reports')

@@ -63,6 +63,38 @@ export const configSchema = z
         });
       }
     });
+    const appNames = new Set(config.apps.map((app) => app.name));
+    const cameraNames = new Set(config.cameras.map((camera) => camera.name));
+    config.cameras.forEach((camera, index) => {
+      if (camera.app !== undefined && !appNames.has(camera.app)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cameras', index, 'app'],
+          message: `no app named "${camera.app}"; use one of ${[...appNames].join(', ')}`,
+        });
+      }
+    });
+    config.apps.forEach((app, appIndex) => {
+      app.startConditions.forEach((condition, index) => {
+        if (condition.camera !== undefined && !cameraNames.has(condition.camera)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['apps', appIndex, 'startConditions', index, 'camera'],
+            message: `no camera named "${condition.camera}" under cameras:`,
+          });
+        }
+        if (
+          condition.app !== undefined &&
+          (!appNames.has(condition.app) || condition.app === app.name)
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['apps', appIndex, 'startConditions', index, 'app'],
+            message: `"${condition.app}" must name another app of this file`,
+          });
+        }
+      });
+    });
     const cameras = new Set<string>();
     config.cameras.forEach((camera, index) => {
       if (cameras.has(camera.name)) {
