@@ -6,7 +6,8 @@ import type { ConfigFilesConfig } from '../config/schema/guards.js';
 import { redactText } from '../crash/redact.js';
 import type { EventBus } from '../events.js';
 import type { PreStartContext } from '../supervisor/handle.js';
-import { copyAtomically, fileStamp, StampedCopies } from './file-stamp.js';
+import { fileSafeTime } from '../util/atomic-write.js';
+import { copyAtomically, StampedCopies } from './file-stamp.js';
 import { type GuardLogger, silentLogger } from './logger.js';
 
 export type ConfigFormat = 'json' | 'yaml' | 'toml';
@@ -93,7 +94,7 @@ export class ConfigFileGuard {
   private readonly bus: EventBus;
   private readonly now: () => Date;
   private readonly files: { file: string; format: ConfigFormat; copies: StampedCopies }[];
-  private readonly unsubscribe: () => void;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(options: ConfigFileGuardOptions) {
     this.app = options.app;
@@ -115,13 +116,6 @@ export class ConfigFileGuard {
         copies: new StampedCopies(path.join(backupRoot, folder), path.basename(file, ext), ext),
       };
     });
-    // A file the app became ready with is proven good, not only parseable.
-    this.unsubscribe = options.bus.on('app:ready', (event) => {
-      if (event.app !== this.app) return;
-      void this.saveGoodCopies().catch((error: unknown) => {
-        this.logger.warn({ app: this.app, err: error }, 'saving last-good config copies failed');
-      });
-    });
   }
 
   /** The pre-start hook for the supervisor. */
@@ -129,8 +123,20 @@ export class ConfigFileGuard {
     await this.runPreStart(context);
   };
 
-  dispose(): void {
-    this.unsubscribe();
+  /** Start saving last-good copies when the app becomes ready: a file it started with is proven good. */
+  start(): void {
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.bus.on('app:ready', (event) => {
+      if (event.app !== this.app) return;
+      void this.saveGoodCopies().catch((error: unknown) => {
+        this.logger.warn({ app: this.app, err: error }, 'saving last-good config copies failed');
+      });
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   /** Check every file; restore broken ones after an unclean exit. Returns the incidents, for crash reports. */
@@ -199,7 +205,7 @@ export class ConfigFileGuard {
       });
     }
 
-    const movedTo = `${entry.file}.broken-${fileStamp(this.now())}`;
+    const movedTo = `${entry.file}.broken-${fileSafeTime(this.now())}`;
     await rename(entry.file, movedTo);
     await copyAtomically(lastGood, entry.file);
     return this.report({

@@ -4,7 +4,8 @@ import type { DatabasesConfig } from '../config/schema/guards.js';
 import type { CrashCategory } from '../crash/categories.js';
 import type { EventBus } from '../events.js';
 import type { PreStartContext } from '../supervisor/handle.js';
-import { copyAtomically, fileStamp, StampedCopies, shellQuote } from './file-stamp.js';
+import { fileSafeTime } from '../util/atomic-write.js';
+import { copyAtomically, StampedCopies, shellQuote } from './file-stamp.js';
 import { type GuardLogger, silentLogger } from './logger.js';
 import {
   type BackupResult,
@@ -263,7 +264,7 @@ export class DatabaseGuard {
       };
     }
 
-    const tag = `.corrupt-${fileStamp(this.now())}`;
+    const tag = `.corrupt-${fileSafeTime(this.now())}`;
     const quarantined = await moveAside(file, tag);
     const damaged = quarantined[0] ?? `${file}${tag}`;
     const commands = recoveryCommands(damaged, file);

@@ -1,15 +1,9 @@
 import { copyFile, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { fileSafeTime } from '../util/atomic-write.js';
 
-/**
- * Format a UTC time for file names that is valid on Windows too (no ":") and sorts
- * by time: 2026-05-01T12-30-00-123Z.
- */
-export function fileStamp(date: Date): string {
-  return date.toISOString().replace(/[:.]/g, '-');
-}
-
-const STAMP_PATTERN = '\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}-\\d{3}Z';
+// The format of fileSafeTime: 2026-12-04T21-30-00.123Z.
+const STAMP_PATTERN = '\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3}Z';
 
 /** Shell-quote a path for a command that people copy from the log (POSIX sh). */
 export function shellQuote(text: string): string {
@@ -33,7 +27,7 @@ export class StampedCopies {
   }
 
   pathFor(date: Date): string {
-    return path.join(this.dir, `${this.stem}-${fileStamp(date)}${this.ext}`);
+    return path.join(this.dir, `${this.stem}-${fileSafeTime(date)}${this.ext}`);
   }
 
   /** Paths of the existing copies, oldest first. */

@@ -86,6 +86,7 @@ export class ScheduledRestart {
     this.clock = options.clock ?? systemClock;
     this.schedule = scheduleFromConfig(options.config);
     this.zone = options.config.timeZone;
+    // Subscribed from construction, so health reported before start() counts.
     this.unsubscribe = options.bus.on('health:state', (event) => {
       if (event.app === this.app) this.health = event.to;
     });
@@ -111,7 +112,7 @@ export class ScheduledRestart {
     this.nextAt = undefined;
   }
 
-  /** Stop for good: also drop the health subscription. */
+  /** Stop for good and drop the health subscription. */
   dispose(): void {
     this.stop();
     this.unsubscribe();

@@ -4,19 +4,20 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events.js';
 import { ConfigFileGuard, configFormatOf, parseError } from '../../src/guards/config-files.js';
-import { makeTempDir, recordingLogger, waitFor } from './helpers.js';
+import { TempDirs } from '../helpers/temp.js';
+import { recordingLogger, waitFor } from './helpers.js';
 
 let dir: string;
-let removeDir: () => Promise<void>;
+const temp = new TempDirs();
 const guards: ConfigFileGuard[] = [];
 
 beforeEach(async () => {
-  ({ dir, remove: removeDir } = await makeTempDir('configfiles'));
+  dir = await temp.make('crashproof-configfiles-');
 });
 
 afterEach(async () => {
-  for (const guard of guards.splice(0)) guard.dispose();
-  await removeDir();
+  for (const guard of guards.splice(0)) guard.stop();
+  await temp.removeAll();
 });
 
 const crashed = { app: 'cams', uncleanExit: true, killedAfterTimeout: false, firstStart: false };
@@ -51,6 +52,7 @@ function makeGuard(files: string[], keep = 3) {
     config: { files, keep, backupDir: 'backups/config' },
   });
   guards.push(guard);
+  guard.start();
   return { guard, bus, warnings, logger };
 }
 
@@ -118,7 +120,7 @@ describe('ConfigFileGuard', () => {
     expect(incident?.action).toBe('restored');
     expect(await readFile(file, 'utf8')).toBe(GOOD[name as keyof typeof GOOD]);
     expect(incident?.movedTo).toMatch(
-      new RegExp(`${name.replace('.', '\\.')}\\.broken-2026-01-01T12-00-\\d\\d-000Z$`),
+      new RegExp(`${name.replace('.', '\\.')}\\.broken-2026-01-01T12-00-\\d\\d\\.000Z$`),
     );
     expect(await readFile(incident!.movedTo!, 'utf8')).toBe(BROKEN[name as keyof typeof BROKEN]);
     expect(incident?.restoredFrom).toContain(path.join('backups', 'config'));
@@ -169,7 +171,7 @@ describe('ConfigFileGuard', () => {
 
     const copies = (await readdir(folder)).sort();
     expect(copies).toHaveLength(2);
-    for (const copy of copies) expect(copy).toMatch(/^settings-2026-01-01T12-00-\d\d-000Z\.json$/);
+    for (const copy of copies) expect(copy).toMatch(/^settings-2026-01-01T12-00-\d\d\.000Z\.json$/);
     expect(await readFile(path.join(folder, copies[1]!), 'utf8')).toBe('{"version": 4}');
   });
 

@@ -6,7 +6,8 @@ import type { DatabasesConfig } from '../../src/config/schema/guards.js';
 import { EventBus } from '../../src/events.js';
 import { DatabaseGuard, recoveryCommands } from '../../src/guards/database-guard.js';
 import type { PreStartHook } from '../../src/supervisor/handle.js';
-import { killPids, makeTempDir, recordingLogger, waitFor } from './helpers.js';
+import { TempDirs } from '../helpers/temp.js';
+import { killPids, recordingLogger, waitFor } from './helpers.js';
 import {
   appendRows,
   countRows,
@@ -18,19 +19,19 @@ import {
 } from './sqlite-helpers.js';
 
 let dir: string;
-let removeDir: () => Promise<void>;
+const temp = new TempDirs();
 const writers = new Set<number>();
 const guards: DatabaseGuard[] = [];
 
 beforeEach(async () => {
-  ({ dir, remove: removeDir } = await makeTempDir('dbguard'));
+  dir = await temp.make('crashproof-dbguard-');
 });
 
 afterEach(async () => {
   for (const guard of guards.splice(0)) guard.stop();
   killPids(writers);
   writers.clear();
-  await removeDir();
+  await temp.removeAll();
 });
 
 const crashed = { app: 'cams', uncleanExit: true, killedAfterTimeout: false, firstStart: false };
@@ -93,7 +94,7 @@ describe('DatabaseGuard before a restart', () => {
     // The restored file has the backup's data, the damaged one is kept beside it.
     expect(countRows(file)).toBe(3000);
     expect(countRows(file, 'late')).toBe(0);
-    expect(incident.quarantined[0]).toMatch(/app\.db\.corrupt-2026-01-01T12-00-\d\d-000Z$/);
+    expect(incident.quarantined[0]).toMatch(/app\.db\.corrupt-2026-01-01T12-00-\d\d\.000Z$/);
     expect(existsSync(incident.quarantined[0]!)).toBe(true);
     expect(incident.recoveryCommands[0]).toBe(
       `sqlite3 ${incident.quarantined[0]} ".recover" | sqlite3 ${path.join(dir, 'data', 'app.recovered.db')}`,
@@ -244,7 +245,7 @@ describe('DatabaseGuard backups', () => {
     const backups = await guard.backupsOf(file).list();
     expect(backups).toHaveLength(2);
     for (const backup of backups)
-      expect(path.basename(backup)).toMatch(/^app-2026-01-01T12-00-\d\d-000Z\.db$/);
+      expect(path.basename(backup)).toMatch(/^app-2026-01-01T12-00-\d\d\.000Z\.db$/);
     expect(countRows(backups[1]!, 'round2')).toBe(1);
     expect(countRows(backups[0]!, 'round2')).toBe(0);
     const folder = await readdir(path.dirname(backups[0]!));

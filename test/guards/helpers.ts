@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppState, RestartRequest } from '../../src/events.js';
 import type { GuardLogger } from '../../src/guards/logger.js';
 import type { SupervisorHandle } from '../../src/supervisor/handle.js';
+
+export { waitFor } from '../helpers/wait.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const GUARD_FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -59,30 +58,6 @@ export function recordingLogger(): GuardLogger & { lines: LogLine[] } {
     warn: record('warn'),
     error: record('error'),
   };
-}
-
-/** Poll until check returns a value other than undefined or false, or fail after timeoutMs. */
-export async function waitFor<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** A temporary directory that the caller removes with the returned function. */
-export async function makeTempDir(
-  prefix: string,
-): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), `crashproof-${prefix}-`));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** Start a Node script with piped output; the test kills it by PID. */

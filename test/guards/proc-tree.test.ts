@@ -228,18 +228,17 @@ describe.runIf(onLinux)('sampleProcessTree on real processes', () => {
     expect(Number(stdout.trim())).toBe(grandchild);
   });
 
-  it('measures a busy child at about one core', async () => {
-    const child = startNode(path.join(GUARD_FIXTURES, 'busy.js'));
+  it('reports CPU time in seconds', async () => {
+    // The child measures itself with getrusage, the same counters as utime and stime in /proc.
+    const child = startNode(path.join(GUARD_FIXTURES, 'busy.js'), ['500']);
     started.add(child.pid!);
-    await waitForLine(child, /busy/);
+    const reportedSeconds = Number((await waitForLine(child, /done (\d+)/))[1]) / 1e6;
 
-    const first = await sampleProcessTree(child.pid!);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const second = await sampleProcessTree(child.pid!);
-    const percent = cpuPercent(first!, second!);
-    // One spinning thread; the machine is shared with other tests, so the bound is loose.
-    expect(percent).toBeGreaterThan(30);
-    expect(percent).toBeLessThan(130);
+    const sample = await sampleProcessTree(child.pid!);
+    expect(reportedSeconds).toBeGreaterThanOrEqual(0.5);
+    // Clock ticks are 10 ms, and the child spends a little more after its report.
+    expect(sample!.cpuSeconds).toBeGreaterThan(reportedSeconds - 0.03);
+    expect(sample!.cpuSeconds).toBeLessThan(reportedSeconds + 0.1);
   });
 
   it('keeps a re-parented descendant in the sampler', async () => {

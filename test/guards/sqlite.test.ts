@@ -9,7 +9,8 @@ import {
   classifyOutcome,
   moveAside,
 } from '../../src/guards/sqlite.js';
-import { killPids, makeTempDir } from './helpers.js';
+import { TempDirs } from '../helpers/temp.js';
+import { killPids } from './helpers.js';
 import {
   countRows,
   createDatabase,
@@ -20,18 +21,18 @@ import {
 } from './sqlite-helpers.js';
 
 let dir: string;
-let removeDir: () => Promise<void>;
+const temp = new TempDirs();
 const writers = new Set<number>();
 const options = { timeoutMs: 20_000 };
 
 beforeEach(async () => {
-  ({ dir, remove: removeDir } = await makeTempDir('sqlite'));
+  dir = await temp.make('crashproof-sqlite-');
 });
 
 afterEach(async () => {
   killPids(writers);
   writers.clear();
-  await removeDir();
+  await temp.removeAll();
 });
 
 describe('checkDatabase', () => {
