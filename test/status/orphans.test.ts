@@ -21,6 +21,15 @@ describe('orphans of a killed runner', () => {
     const first = harness.start(['run', ...FAST, ...APP], dir);
     const before = await waitForRunning(logDir, 'cam');
     const orphan = before.apps.cam!.pid!;
+    // Only kill the runner once the app has printed: a Node app that writes to
+    // the pipe of a dead runner dies of EPIPE, and then no orphan is left to test.
+    await waitFor(
+      async () =>
+        (await readFile(path.join(logDir, 'cam.out.log'), 'utf8').catch(() => '')).includes(
+          'grandchild',
+        ),
+      'the app to print its PIDs',
+    );
 
     first.signal('SIGKILL');
     expect((await exitOf(first)).signal).toBe('SIGKILL');
