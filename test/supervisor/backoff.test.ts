@@ -47,7 +47,7 @@ describe('backoff between restarts', () => {
     }));
     for (const gap of gaps) {
       expect(gap.measured, JSON.stringify(gaps)).toBeGreaterThanOrEqual(gap.expected - 2);
-      expect(gap.measured, JSON.stringify(gaps)).toBeLessThan(gap.expected + 250);
+      expect(gap.measured, JSON.stringify(gaps)).toBeLessThan(gap.expected + 400);
     }
     expect(spawns.map((event) => event.payload.attempt)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(supervisor.state).toBe('fatal');
@@ -177,9 +177,11 @@ describe('start-up', () => {
       reason: 'not ready within 300ms',
       fatal: true,
     });
-    // The stop was requested: the exit is expected and came from SIGTERM, not SIGKILL.
+    // The stop was requested: the exit is expected and came from SIGTERM, not SIGKILL
+    // (exit 0 from the child's handler, or the signal itself if it came before the handler).
     const [exit] = recorder.of('app:exit');
-    expect(exit!.payload).toMatchObject({ expected: true, code: 0 });
+    expect(exit!.payload.expected).toBe(true);
+    expect(exit!.payload.signal).not.toBe('SIGKILL');
   });
 
   it('becomes running at the first markReady with readiness by health', async () => {
