@@ -42,7 +42,8 @@ export interface DatabaseIncident {
   quarantined: string[];
   restoredFrom?: string;
   /** Shell commands that recover what is left of a damaged file, for people to run. */
-  recoveryCommands: string[];
+  /** Undefined when nothing is damaged. */
+  recoveryCommands: RecoveryCommands | undefined;
   /** One line for people. */
   message: string;
 }
@@ -66,14 +67,38 @@ export interface DatabaseGuardOptions {
   now?: () => Date;
 }
 
-/** Recovery commands for a damaged file, run with the app stopped. */
-export function recoveryCommands(damaged: string, target: string): string[] {
+/** Shell commands that copy the readable rows of a damaged file into a new one; run them with the app stopped. */
+export interface RecoveryCommands {
+  /** SQLite's .recover (sqlite3 3.29 and later, built with the sqlite_dbpage table). */
+  recover: string;
+  /**
+   * For sqlite3 builds without sqlite_dbpage, such as Debian 12's 3.40.1, where
+   * .recover fails with "SQL logic error": .dump, with its closing ROLLBACK
+   * turned into COMMIT so that the rows read before the damage are kept.
+   */
+  dumpFallback: string;
+  verify: string;
+  /** Moves the current file and its -wal, -shm and -journal aside, then puts the recovered file in place. */
+  replace: string;
+}
+
+export function recoveryCommands(damaged: string, target: string): RecoveryCommands {
   const recovered = target.replace(/(\.[^./\\]*)?$/, '.recovered$1');
-  return [
-    `sqlite3 ${shellQuote(damaged)} ".recover" | sqlite3 ${shellQuote(recovered)}`,
-    `sqlite3 ${shellQuote(recovered)} "PRAGMA integrity_check"`,
-    `mv ${shellQuote(recovered)} ${shellQuote(target)}`,
-  ];
+  const current = ['', '-wal', '-shm', '-journal']
+    .map((suffix) => shellQuote(target + suffix))
+    .join(' ');
+  return {
+    recover: `sqlite3 ${shellQuote(damaged)} ".recover" | sqlite3 ${shellQuote(recovered)}`,
+    dumpFallback: `sqlite3 ${shellQuote(damaged)} ".dump" | sed 's/^ROLLBACK; -- due to errors$/COMMIT;/' | sqlite3 ${shellQuote(recovered)}`,
+    verify: `sqlite3 ${shellQuote(recovered)} "PRAGMA integrity_check"`,
+    // A -wal left beside the target would be replayed onto the recovered file, so it moves too.
+    replace: `for f in ${current}; do if [ -e "$f" ]; then mv "$f" "$f.before-recovery"; fi; done && mv ${shellQuote(recovered)} ${shellQuote(target)}`,
+  };
+}
+
+/** Join the recovery steps into one line for log messages. */
+export function describeRecovery(commands: RecoveryCommands): string {
+  return `stop the app and run: ${commands.recover} (if sqlite3 fails with "SQL logic error", use: ${commands.dumpFallback}); check the result with: ${commands.verify}; put it in place with: ${commands.replace}`;
 }
 
 /**
@@ -228,7 +253,7 @@ export class DatabaseGuard {
       check,
       action: 'none' as const,
       quarantined: [],
-      recoveryCommands: [],
+      recoveryCommands: undefined,
     };
     if (check.status === 'locked') {
       return {
@@ -255,12 +280,13 @@ export class DatabaseGuard {
 
     if (backup === undefined && !this.config.freshOnCorruption) {
       entry.failing = true;
+      const commands = recoveryCommands(file, file);
       return {
         ...base,
         action: 'left-in-place',
         quarantined: [],
-        recoveryCommands: recoveryCommands(file, file),
-        message: `${file} is corrupt (${check.detail}) and has no good backup; it stays in place. Stop the app and recover it: ${recoveryCommands(file, file).join(' && ')}; or set databases.freshOnCorruption to start with an empty file`,
+        recoveryCommands: commands,
+        message: `${file} is corrupt (${check.detail}) and has no good backup; it stays in place. To recover its data, ${describeRecovery(commands)}. Or set databases.freshOnCorruption to start with an empty file`,
       };
     }
 
@@ -276,7 +302,7 @@ export class DatabaseGuard {
         action: 'fresh',
         quarantined,
         recoveryCommands: commands,
-        message: `${file} is corrupt (${check.detail}) and has no good backup: moved it aside to ${damaged}; the app starts with an empty database. To recover the old data, stop the app and run: ${commands.join(' && ')}`,
+        message: `${file} is corrupt (${check.detail}) and has no good backup: moved it aside to ${damaged}; the app starts with an empty database. To recover the old data, ${describeRecovery(commands)}`,
       };
     }
 
@@ -287,7 +313,7 @@ export class DatabaseGuard {
       quarantined,
       restoredFrom: backup,
       recoveryCommands: commands,
-      message: `${file} is corrupt (${check.detail}): moved it aside to ${damaged} and restored the backup ${backup}; changes since that backup are only in the damaged copy (recover with: ${commands[0]})`,
+      message: `${file} is corrupt (${check.detail}): moved it aside to ${damaged} and restored the backup ${backup}; changes since that backup are only in the damaged copy. To recover them, ${describeRecovery(commands)}`,
     };
   }
 

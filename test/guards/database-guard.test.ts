@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabasesConfig } from '../../src/config/schema/guards.js';
 import { EventBus } from '../../src/events.js';
@@ -18,6 +20,7 @@ import {
   truncateHalf,
 } from './sqlite-helpers.js';
 
+const execFileAsync = promisify(execFile);
 let dir: string;
 const temp = new TempDirs();
 const writers = new Set<number>();
@@ -96,7 +99,7 @@ describe('DatabaseGuard before a restart', () => {
     expect(countRows(file, 'late')).toBe(0);
     expect(incident.quarantined[0]).toMatch(/app\.db\.corrupt-2026-01-01T12-00-\d\d\.000Z$/);
     expect(existsSync(incident.quarantined[0]!)).toBe(true);
-    expect(incident.recoveryCommands[0]).toBe(
+    expect(incident.recoveryCommands?.recover).toBe(
       `sqlite3 ${incident.quarantined[0]} ".recover" | sqlite3 ${path.join(dir, 'data', 'app.recovered.db')}`,
     );
     expect(warnings).toEqual([incident.message]);
@@ -178,6 +181,36 @@ describe('DatabaseGuard before a restart', () => {
     // While the check fails, no backup may replace the good ones.
     expect(await guard.backupAll()).toEqual([]);
     expect(await guard.backupsOf(file).list()).toEqual([]);
+  });
+
+  it('gives recovery commands that work', async () => {
+    const { guard, file } = makeGuard();
+    await prepareDatabase(file, 1000);
+    await guard.backupAll();
+    appendRows(file, 2000, 'late');
+    await overwriteMiddlePages(file);
+    const [incident] = await guard.runPreStart(crashed);
+    expect(incident?.action).toBe('restored');
+    const commands = incident!.recoveryCommands!;
+    const recovered = path.join(dir, 'data', 'app.recovered.db');
+
+    // The commands as logged, with the real sqlite3 shell. Debian's build has
+    // no sqlite_dbpage table, so .recover fails there and the fallback runs.
+    const { stderr } = await execFileAsync('sh', ['-c', commands.recover]);
+    const recoverWorked = !stderr.includes('SQL logic error');
+    if (!recoverWorked) {
+      await rm(recovered, { force: true });
+      await execFileAsync('sh', ['-c', commands.dumpFallback]);
+    }
+    const { stdout } = await execFileAsync('sh', ['-c', commands.verify]);
+    expect(stdout.trim()).toBe('ok');
+    await execFileAsync('sh', ['-c', commands.replace]);
+
+    // Most rows written after the backup are back; the restored backup was moved aside.
+    expect(countRows(file, 'late')).toBeGreaterThan(1500);
+    expect(countRows(file)).toBeLessThanOrEqual(3000);
+    expect(countRows(`${file}.before-recovery`)).toBe(1000);
+    expect(existsSync(recovered)).toBe(false);
   });
 
   it('starts fresh when allowed', async () => {
@@ -302,10 +335,18 @@ describe('DatabaseGuard backups', () => {
 
 describe('recoveryCommands', () => {
   it('quotes paths with spaces', () => {
-    expect(recoveryCommands('/srv/my cams/app.db.corrupt-x', '/srv/my cams/app.db')).toEqual([
+    const commands = recoveryCommands('/srv/my cams/app.db.corrupt-x', '/srv/my cams/app.db');
+    expect(commands.recover).toBe(
       `sqlite3 '/srv/my cams/app.db.corrupt-x' ".recover" | sqlite3 '/srv/my cams/app.recovered.db'`,
+    );
+    expect(commands.dumpFallback).toBe(
+      `sqlite3 '/srv/my cams/app.db.corrupt-x' ".dump" | sed 's/^ROLLBACK; -- due to errors$/COMMIT;/' | sqlite3 '/srv/my cams/app.recovered.db'`,
+    );
+    expect(commands.verify).toBe(
       `sqlite3 '/srv/my cams/app.recovered.db' "PRAGMA integrity_check"`,
-      `mv '/srv/my cams/app.recovered.db' '/srv/my cams/app.db'`,
-    ]);
+    );
+    expect(commands.replace).toBe(
+      `for f in '/srv/my cams/app.db' '/srv/my cams/app.db-wal' '/srv/my cams/app.db-shm' '/srv/my cams/app.db-journal'; do if [ -e "$f" ]; then mv "$f" "$f.before-recovery"; fi; done && mv '/srv/my cams/app.recovered.db' '/srv/my cams/app.db'`,
+    );
   });
 });
