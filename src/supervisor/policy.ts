@@ -38,7 +38,8 @@ export function decideRestart(restart: RestartConfig, facts: ExitFacts): Restart
     return { action: 'restart', delayMs: 0, attempt: facts.attempts, spendsBudget: false };
 
   const cleanExit = facts.exitCode === 0 && facts.signal === null;
-  if (facts.cause === 'crash' || facts.cause === 'start-failure') {
+  const appExited = facts.cause === 'crash' || facts.cause === 'start-failure';
+  if (appExited) {
     if (restart.policy === 'never') {
       return cleanExit
         ? { action: 'stop', reason: 'exited with code 0 and restart policy is "never"' }
@@ -61,7 +62,9 @@ export function decideRestart(restart: RestartConfig, facts: ExitFacts): Restart
       restart.maxRestarts === 0
         ? 'automatic restarts are off (maxRestarts 0)'
         : `restart budget of ${restart.maxRestarts} spent`;
-    return { action: 'fatal', reason: `${budget}; last exit: ${describeExit(facts)}` };
+    // After a restart the runner asked for, the exit status is that of the stop it sent.
+    const last = appExited ? `last exit: ${describeExit(facts)}` : `last failure: ${facts.cause}`;
+    return { action: 'fatal', reason: `${budget}; ${last}` };
   }
   return {
     action: 'restart',
