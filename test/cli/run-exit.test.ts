@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeCommand } from '../helpers/fixtures.js';
@@ -79,6 +80,38 @@ describe('runner exit codes', () => {
     );
     expect((await exitOf(run)).code).toBe(expected);
     expect(messages(run.stdout(), /^started pid/)).toHaveLength(spawns);
+  });
+
+  it('exits 1 when no health check passes within --start-timeout', async () => {
+    const dir = await harness.temp.make();
+    // A port that was just free: nothing answers the health check there.
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+
+    const run = harness.start(
+      [
+        'run',
+        ...FAST,
+        '--health-url',
+        `http://127.0.0.1:${port}/api/health`,
+        '--start-timeout',
+        '400ms',
+        '--max-restarts',
+        '0',
+        '--name',
+        'x',
+        '--',
+        ...nodeCommand('forever.mjs'),
+      ],
+      dir,
+    );
+    expect((await exitOf(run)).code).toBe(1);
+    expect(messages(run.stdout(), /^fatal: /)).toEqual([
+      'fatal: automatic restarts are off (maxRestarts 0); last failure: start-timeout',
+    ]);
+    expect(messages(run.stdout(), /^starting -> running/)).toEqual([]);
   });
 
   it('rejects a second runner on the same log dir', async () => {

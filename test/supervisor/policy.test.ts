@@ -71,6 +71,19 @@ describe('decideRestart', () => {
     });
   });
 
+  it('names the cause, not the stop, after a requested restart', () => {
+    const facts = {
+      cause: 'start-timeout' as RestartCause,
+      exitCode: 0,
+      signal: null,
+      attempts: 2,
+    };
+    expect(decideRestart({ ...scaled, maxRestarts: 2 }, facts)).toEqual({
+      action: 'fatal',
+      reason: 'restart budget of 2 spent; last failure: start-timeout',
+    });
+  });
+
   it('keeps retrying every maxDelay when told to', () => {
     const restart = { ...scaled, maxRestarts: 2, onBudgetSpent: 'keep-retrying' as const };
     for (const attempts of [2, 3, 100]) {
