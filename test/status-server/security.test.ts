@@ -190,6 +190,27 @@ describe('status server security', () => {
     expect(String(reply.json().detail)).toContain('65536');
   });
 
+  it('failing handler is a 500, not a crash', async () => {
+    const original = fixture.runner.cameraSnapshot;
+    fixture.runner.cameraSnapshot = () => {
+      throw new Error('camera monitor failed');
+    };
+    try {
+      for (const route of ['/api/status', '/metrics']) {
+        const reply = await request(`${url}${route}`);
+        expect(reply.status, route).toBe(500);
+        expect(reply.json()).toEqual({ error: 'internal error', detail: 'camera monitor failed' });
+      }
+      const logged = fixture.logs.filter((record) =>
+        String(record.msg).startsWith('status server failed on GET'),
+      );
+      expect(logged).toHaveLength(2);
+    } finally {
+      fixture.runner.cameraSnapshot = original;
+    }
+    expect((await request(`${url}/api/status`)).status).toBe(200);
+  });
+
   it('server survives bad requests', async () => {
     const reply = await request(`${url}/healthz`);
     expect(reply.status).toBe(200);
