@@ -3,8 +3,12 @@ import { duration, size } from '../units.js';
 
 /** The live event stream (/api/events) of the status server. */
 export const statusEventsSchema = z.strictObject({
-  /** Event-stream clients connected at once; a further one gets 503. */
-  maxClients: z.number().int().min(1).max(100_000).default(1000),
+  /**
+   * Event-stream clients connected at once; a further one gets 503. Each
+   * holds a file descriptor, and under systemd's default soft limit of 1024
+   * the runner still needs descriptors to spawn apps and write logs.
+   */
+  maxClients: z.number().int().min(1).max(100_000).default(200),
   /** Bytes queued for one client before it counts as too slow and is disconnected. */
   bufferSize: size().prefault('1MiB'),
   /** Interval of the comment lines that keep idle connections (and proxies) open. */
