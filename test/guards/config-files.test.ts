@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventBus } from '../../src/events.js';
 import { ConfigFileGuard, configFormatOf, parseError } from '../../src/guards/config-files.js';
 import { TempDirs } from '../helpers/temp.js';
-import { recordingLogger, waitFor } from './helpers.js';
+import { guardContext, waitFor } from './helpers.js';
 
 let dir: string;
 const temp = new TempDirs();
@@ -35,20 +34,13 @@ const BROKEN = {
 };
 
 function makeGuard(files: string[], keep = 3) {
-  const bus = new EventBus();
-  const warnings: string[] = [];
-  bus.on('runner:warning', (warning) => warnings.push(warning.message));
-  const logger = recordingLogger();
-  let tick = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const { bus, warnings, logger, now } = guardContext();
   const guard = new ConfigFileGuard({
     app: 'cams',
     baseDir: dir,
     bus,
     logger,
-    now: () => {
-      tick += 1000;
-      return new Date(tick);
-    },
+    now,
     config: { files, keep, backupDir: 'backups/config' },
   });
   guards.push(guard);

@@ -5,11 +5,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabasesConfig } from '../../src/config/schema/guards.js';
-import { EventBus } from '../../src/events.js';
 import { DatabaseGuard, recoveryCommands } from '../../src/guards/database-guard.js';
 import type { PreStartHook } from '../../src/supervisor/handle.js';
 import { TempDirs } from '../helpers/temp.js';
-import { killPids, recordingLogger, waitFor } from './helpers.js';
+import { guardContext, killPids, waitFor } from './helpers.js';
 import {
   appendRows,
   countRows,
@@ -41,20 +40,13 @@ const crashed = { app: 'cams', uncleanExit: true, killedAfterTimeout: false, fir
 
 /** Build a guard on data/app.db under the temp dir, with a clock that moves one second per call. */
 function makeGuard(config: Partial<DatabasesConfig> = {}) {
-  const bus = new EventBus();
-  const warnings: string[] = [];
-  bus.on('runner:warning', (warning) => warnings.push(warning.message));
-  const logger = recordingLogger();
-  let tick = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const { bus, warnings, logger, now } = guardContext();
   const guard = new DatabaseGuard({
     app: 'cams',
     baseDir: dir,
     bus,
     logger,
-    now: () => {
-      tick += 1000;
-      return new Date(tick);
-    },
+    now,
     config: {
       files: ['data/app.db'],
       checkTimeout: 20_000,

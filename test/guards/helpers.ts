@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { AppState, RestartRequest } from '../../src/events.js';
+import { type AppState, EventBus, type RestartRequest } from '../../src/events.js';
 import type { GuardLogger } from '../../src/guards/logger.js';
 import type { SupervisorHandle } from '../../src/supervisor/handle.js';
 
@@ -108,4 +108,21 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Build what a file guard needs in a test: a bus whose 'runner:warning'
+ * messages are collected, a recording logger, and a clock that starts at
+ * 2026-01-01T12:00:00Z and moves one second per call.
+ */
+export function guardContext() {
+  const bus = new EventBus();
+  const warnings: string[] = [];
+  bus.on('runner:warning', (warning) => warnings.push(warning.message));
+  let tick = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const now = () => {
+    tick += 1000;
+    return new Date(tick);
+  };
+  return { bus, warnings, logger: recordingLogger(), now };
 }
