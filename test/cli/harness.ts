@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type CliRun, startCli } from '../helpers/cli.js';
 import { ProcessTracker } from '../helpers/processes.js';
+import { CLEAN_SEED_ENV } from '../helpers/seed-env.js';
 import { TempDirs } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -16,21 +17,6 @@ export const FAST = [
   '500ms',
 ];
 
-/** Seed variables of the test machine's own environment would change what is tested. */
-export const CLEAN_ENV: Record<string, undefined> = Object.fromEntries(
-  [
-    'TAPO_WEBAPP_HOST',
-    'TAPO_WEBAPP_PORT',
-    'TAPO_WEBAPP_DEBUG',
-    'CRASHPROOF_APP_COMMAND',
-    'WATCHFILES_MAX_RESTARTS',
-    'WATCHFILES_RESTART_DELAY',
-    'WATCHFILES_BACKOFF_MULTIPLIER',
-    'WATCHFILES_HEALTH_CHECK_INTERVAL',
-    'WATCHFILES_NOTIFY_ON_CRASH',
-  ].map((name) => [name, undefined]),
-);
-
 /**
  * Runner processes of one test file: each run is in a temp directory, and
  * afterEach SIGKILLs whatever a failing test left (runner and app groups).
@@ -40,7 +26,7 @@ export class CliHarness {
   readonly tracker = new ProcessTracker();
 
   start(args: string[], cwd: string, env: Record<string, string | undefined> = {}): CliRun {
-    return startCli(args, { cwd, env: { ...CLEAN_ENV, ...env }, tracker: this.tracker });
+    return startCli(args, { cwd, env: { ...CLEAN_SEED_ENV, ...env }, tracker: this.tracker });
   }
 
   async cleanUp(): Promise<number[]> {

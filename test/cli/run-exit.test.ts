@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeCommand } from '../helpers/fixtures.js';
+import { INVALID_SEED_ENV } from '../helpers/seed-env.js';
 import { CliHarness, exitOf, FAST, waitForRunning } from './harness.js';
 
 const harness = new CliHarness();
@@ -153,16 +154,7 @@ describe('configuration errors exit 78', () => {
 
   it('lists every invalid environment variable', async () => {
     const dir = await harness.temp.make();
-    const env = {
-      TAPO_WEBAPP_PORT: 'abc',
-      WATCHFILES_MAX_RESTARTS: '-1',
-      WATCHFILES_RESTART_DELAY: 'soon',
-      WATCHFILES_BACKOFF_MULTIPLIER: '0.5',
-      WATCHFILES_HEALTH_CHECK_INTERVAL: '0',
-      WATCHFILES_NOTIFY_ON_CRASH: 'maybe',
-      TAPO_WEBAPP_DEBUG: 'perhaps',
-      TAPO_WEBAPP_HOST: '',
-    };
+    const env = { ...INVALID_SEED_ENV };
     const run = harness.start(['run', '--no-status'], dir, env);
     expect((await exitOf(run)).code).toBe(78);
     expect(run.stderr()).toContain('invalid configuration (8 problems)');

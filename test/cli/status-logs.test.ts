@@ -125,7 +125,7 @@ describe('crashproof logs', () => {
       { follow: true, lines: 0, signal: abort.signal },
       out,
     );
-    await waitFor(() => /tick \d+\n[^]*tick \d+\n/.test(text), 'two followed lines');
+    await waitFor(() => /tick \d+\n[\s\S]*tick \d+\n/.test(text), 'two followed lines');
     abort.abort();
     expect(await following).toBe(0);
     run.signal('SIGTERM');

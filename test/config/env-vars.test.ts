@@ -2,21 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildEnvAppConfig, readSeedVariables } from '../../src/config/env-vars.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadConfig } from '../../src/config/load.js';
+import { INVALID_SEED_ENV } from '../helpers/seed-env.js';
 import { TempDirs } from '../helpers/temp.js';
 
 const temp = new TempDirs();
 afterEach(() => temp.removeAll());
 
-const INVALID: Record<string, string> = {
-  TAPO_WEBAPP_PORT: 'abc',
-  WATCHFILES_MAX_RESTARTS: '-1',
-  WATCHFILES_RESTART_DELAY: 'soon',
-  WATCHFILES_BACKOFF_MULTIPLIER: '0.5',
-  WATCHFILES_HEALTH_CHECK_INTERVAL: '0',
-  WATCHFILES_NOTIFY_ON_CRASH: 'maybe',
-  TAPO_WEBAPP_DEBUG: 'perhaps',
-  TAPO_WEBAPP_HOST: '',
-};
+const INVALID = INVALID_SEED_ENV;
 
 async function loadError(env: Record<string, string>, cwd: string): Promise<ConfigError> {
   const error = await loadConfig({ cwd, env }).catch((caught: unknown) => caught);

@@ -50,7 +50,8 @@ export function startCli(
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
     stdout += text;
     // The runner logs "started pid N" for every app child: track those too.
-    for (const match of stdout.matchAll(/started pid (\d+)/g)) options.tracker?.track(Number(match[1]));
+    for (const match of stdout.matchAll(/started pid (\d+)/g))
+      options.tracker?.track(Number(match[1]));
   });
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { afterEach, expect } from 'vitest';
 import type { z } from 'zod';
 import { type AppConfig, appSchema } from '../../src/config/schema/app.js';
 import { EventBus, type EventName } from '../../src/events.js';
@@ -8,6 +10,7 @@ import {
 } from '../../src/supervisor/app-supervisor.js';
 import { memoryLogger } from './logger.js';
 import { ProcessTracker } from './processes.js';
+import { TempDirs } from './temp.js';
 import { EventRecorder } from './wait.js';
 
 const ALL_EVENTS: EventName[] = [
@@ -74,6 +77,42 @@ export function testSupervisor(
       await supervisor.closeLogs();
       recorder.dispose();
       return tracker.killAll();
+    },
+  };
+}
+
+/**
+ * Register the clean-up of one test file's supervisors: afterEach stops
+ * every app, removes the temp directories and fails the test when a process
+ * it started is still running.
+ */
+export function useSupervisors() {
+  const temp = new TempDirs();
+  const cleanUps: Array<() => Promise<number[] | undefined>> = [];
+
+  afterEach(async () => {
+    const leftovers: number[] = [];
+    for (const cleanUp of cleanUps.splice(0)) leftovers.push(...((await cleanUp()) ?? []));
+    await temp.removeAll();
+    expect(leftovers, 'processes a test left running').toEqual([]);
+  });
+
+  return {
+    temp,
+    /** Run after the test's supervisors are stopped. */
+    onCleanUp(cleanUp: () => Promise<void>): void {
+      cleanUps.push(async () => {
+        await cleanUp();
+        return undefined;
+      });
+    },
+    /** A supervisor in a fresh temp directory, its logs under logs/. */
+    async setup(input: z.input<typeof appSchema>, extra: Partial<SupervisorOptions> = {}) {
+      const dir = await temp.make();
+      const logDir = path.join(dir, 'logs');
+      const harness = testSupervisor(input, { baseDir: dir, logDir }, extra);
+      cleanUps.unshift(harness.dispose);
+      return { ...harness, dir, logDir };
     },
   };
 }

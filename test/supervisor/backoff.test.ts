@@ -1,24 +1,9 @@
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nodeCommand } from '../helpers/fixtures.js';
-import { testSupervisor } from '../helpers/supervisor.js';
-import { TempDirs } from '../helpers/temp.js';
+import { useSupervisors } from '../helpers/supervisor.js';
 
-const temp = new TempDirs();
-const disposers: Array<() => Promise<number[]>> = [];
-
-afterEach(async () => {
-  const leftovers = (await Promise.all(disposers.splice(0).map((dispose) => dispose()))).flat();
-  await temp.removeAll();
-  expect(leftovers, 'processes a test left running').toEqual([]);
-});
-
-async function setup(input: Parameters<typeof testSupervisor>[0]) {
-  const dir = await temp.make();
-  const harness = testSupervisor(input, { baseDir: dir, logDir: path.join(dir, 'logs') });
-  disposers.push(harness.dispose);
-  return { ...harness, dir };
-}
+const { temp, setup } = useSupervisors();
 
 describe('backoff between restarts', () => {
   it('waits 50, 75, 113, 169 ms and then the 200 ms cap between an exit and the next spawn', async () => {
@@ -109,8 +94,14 @@ describe('restart budget', () => {
     const counter = path.join(dir, 'runs');
     const { supervisor, recorder, crashes } = await setup({
       name: 'flaky',
-      // Two quick crashes, one long stable run that crashes, then live.
-      command: nodeCommand('sequence.mjs', counter, 'exit:1:0', 'exit:1:0', 'exit:1:700', 'live'),
+      // Two quick crashes, one long stable run that crashes, then live. The shell
+      // starts in a millisecond, where Node may need more than resetAfter on a busy machine.
+      command: [
+        '/bin/sh',
+        '-c',
+        `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n + 1)) > ${counter}
+         case $n in 0|1) exit 1;; 2) sleep 0.7; exit 1;; *) exec sleep 1000;; esac`,
+      ],
       startSeconds: '100ms',
       restart: { resetAfter: '300ms', maxRestarts: 3 },
     });
@@ -137,9 +128,14 @@ describe('start-up', () => {
     const counter = path.join(dir, 'runs');
     const { supervisor, recorder, crashes } = await setup({
       name: 'starter',
-      // Node needs up to a few hundred ms to boot on a busy machine: keep the margins wide.
-      command: nodeCommand('sequence.mjs', counter, 'exit:3:0', 'exit:4:1000', 'live'),
-      startSeconds: '600ms',
+      // A shell: an exit at once, an exit after startSeconds, then live.
+      command: [
+        '/bin/sh',
+        '-c',
+        `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n + 1)) > ${counter}
+         case $n in 0) exit 3;; 1) sleep 0.5; exit 4;; *) exec sleep 1000;; esac`,
+      ],
+      startSeconds: '200ms',
     });
     supervisor.start();
     await recorder.waitFor('app:spawn', () => true, 3);

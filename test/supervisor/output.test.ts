@@ -1,32 +1,28 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema/index.js';
 import { CrashReporter } from '../../src/crash/report.js';
 import { EventBus } from '../../src/events.js';
 import { createClassifier } from '../../src/wiring.js';
 import { nodeCommand } from '../helpers/fixtures.js';
 import { memoryLogger } from '../helpers/logger.js';
-import { testSupervisor } from '../helpers/supervisor.js';
-import { TempDirs } from '../helpers/temp.js';
+import { useSupervisors } from '../helpers/supervisor.js';
 import { waitFor } from '../helpers/wait.js';
 
-const temp = new TempDirs();
-const disposers: Array<() => Promise<number[]>> = [];
-
-afterEach(async () => {
-  const leftovers = (await Promise.all(disposers.splice(0).map((dispose) => dispose()))).flat();
-  await temp.removeAll();
-  expect(leftovers, 'processes a test left running').toEqual([]);
-});
+const suite = useSupervisors();
 
 /** A supervisor whose crashes are written as real report files under logs/crash-reports. */
-async function setup(input: Parameters<typeof testSupervisor>[0]) {
-  const dir = await temp.make();
-  const logDir = path.join(dir, 'logs');
-  const reportDir = path.join(logDir, 'crash-reports');
+async function setup(input: Parameters<typeof suite.setup>[0]) {
   const reporterLog = memoryLogger();
-  const reporter = new CrashReporter({
+  let reporter: CrashReporter | undefined;
+  const harness = await suite.setup(
+    { restart: { maxRestarts: 0 }, ...input },
+    { onCrash: (facts) => reporter?.record(facts) },
+  );
+  const { dir, logDir } = harness;
+  const reportDir = path.join(logDir, 'crash-reports');
+  const active = new CrashReporter({
     dir: reportDir,
     keep: 10,
     bus: new EventBus(),
@@ -38,20 +34,12 @@ async function setup(input: Parameters<typeof testSupervisor>[0]) {
     }),
     context: () => ({ health: null, healthTimedOut: false, cameras: [], memory: null }),
   });
-  const harness = testSupervisor(
-    { restart: { maxRestarts: 0 }, ...input },
-    { baseDir: dir, logDir },
-    { onCrash: (facts) => reporter.record(facts) },
-  );
-  disposers.push(async () => {
-    const leftovers = await harness.dispose();
-    await reporter.flush();
-    return leftovers;
-  });
+  reporter = active;
+  suite.onCleanUp(() => active.flush());
   const out = path.join(logDir, `${input.name}.out.log`);
   const err = path.join(logDir, `${input.name}.err.log`);
   const reports = async () => {
-    await reporter.flush();
+    await active.flush();
     const failed = reporterLog.records.find((record) => record.level >= 50);
     if (failed) throw new Error(`the crash reporter failed: ${JSON.stringify(failed)}`);
     const names = (await readdir(reportDir)).filter((name) => name.endsWith('.json'));
@@ -59,7 +47,7 @@ async function setup(input: Parameters<typeof testSupervisor>[0]) {
       names.map(async (name) => JSON.parse(await readFile(path.join(reportDir, name), 'utf8'))),
     ) as Promise<Array<{ outputTail: string[] }>>;
   };
-  return { ...harness, dir, logDir, out, err, reports };
+  return { ...harness, out, err, reports };
 }
 
 async function sizeOf(file: string): Promise<number> {

@@ -1,35 +1,34 @@
 import net from 'node:net';
-import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { isPortFree } from '../../src/supervisor/port.js';
 import { nodeCommand } from '../helpers/fixtures.js';
-import { testSupervisor } from '../helpers/supervisor.js';
-import { TempDirs } from '../helpers/temp.js';
+import { useSupervisors } from '../helpers/supervisor.js';
 
-const temp = new TempDirs();
-const disposers: Array<() => Promise<number[]>> = [];
+const { setup, onCleanUp } = useSupervisors();
 
-afterEach(async () => {
-  const leftovers = (await Promise.all(disposers.splice(0).map((dispose) => dispose()))).flat();
-  await temp.removeAll();
-  expect(leftovers, 'processes a test left running').toEqual([]);
-});
-
-async function listen(): Promise<net.Server> {
+/** A server on a free loopback port, closed after the test. */
+async function blockPort(): Promise<{ port: number; release(): Promise<void> }> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
+  let open = true;
+  const release = async () => {
+    if (!open) return;
+    open = false;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  onCleanUp(release);
+  return { port: (server.address() as net.AddressInfo).port, release };
 }
 
-it('waits for a busy port before the start', async () => {
-  const blocker = await listen();
-  const port = (blocker.address() as net.AddressInfo).port;
-  const dir = await temp.make();
-  const harness = testSupervisor(
-    { name: 'web', command: nodeCommand('forever.mjs'), host: '127.0.0.1', port },
-    { baseDir: dir, logDir: path.join(dir, 'logs') },
-  );
-  disposers.push(harness.dispose);
+it('waits for a busy port', async () => {
+  const blocker = await blockPort();
+  const { port } = blocker;
+  const harness = await setup({
+    name: 'web',
+    command: nodeCommand('forever.mjs'),
+    host: '127.0.0.1',
+    port,
+  });
 
   harness.supervisor.start();
   const waiting = await harness.log.waitForMessage(
@@ -40,30 +39,20 @@ it('waits for a busy port before the start', async () => {
   expect(harness.supervisor.state).toBe('starting');
 
   const released = performance.now();
-  await new Promise<void>((resolve) => blocker.close(() => resolve()));
+  await blocker.release();
   const [spawn] = await harness.recorder.waitFor('app:spawn');
-  // The port is polled every 100 ms.
+  // The port is polled every 100 ms; the rest is slack for a busy machine.
   expect(spawn!.at - released).toBeLessThan(2000);
 });
 
-it('starts anyway once portWaitTimeout runs out', async () => {
-  const blocker = await listen();
-  const port = (blocker.address() as net.AddressInfo).port;
-  const dir = await temp.make();
-  const harness = testSupervisor(
-    {
-      name: 'web',
-      command: nodeCommand('forever.mjs'),
-      host: '127.0.0.1',
-      port,
-      portWaitTimeout: '300ms',
-    },
-    { baseDir: dir, logDir: path.join(dir, 'logs') },
-  );
-  disposers.push(async () => {
-    const leftovers = await harness.dispose();
-    await new Promise<void>((resolve) => blocker.close(() => resolve()));
-    return leftovers;
+it('starts anyway after portWaitTimeout', async () => {
+  const { port } = await blockPort();
+  const harness = await setup({
+    name: 'web',
+    command: nodeCommand('forever.mjs'),
+    host: '127.0.0.1',
+    port,
+    portWaitTimeout: '300ms',
   });
   harness.supervisor.start();
   await harness.log.waitForMessage(
@@ -73,9 +62,8 @@ it('starts anyway once portWaitTimeout runs out', async () => {
 });
 
 it('tells a free port from a busy one', async () => {
-  const blocker = await listen();
-  const port = (blocker.address() as net.AddressInfo).port;
-  expect(await isPortFree(port, '127.0.0.1')).toBe(false);
-  await new Promise<void>((resolve) => blocker.close(() => resolve()));
-  expect(await isPortFree(port, '127.0.0.1')).toBe(true);
+  const blocker = await blockPort();
+  expect(await isPortFree(blocker.port, '127.0.0.1')).toBe(false);
+  await blocker.release();
+  expect(await isPortFree(blocker.port, '127.0.0.1')).toBe(true);
 });

@@ -1,26 +1,10 @@
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nodeCommand } from '../helpers/fixtures.js';
 import { groupAlive, isAlive, liveGroupMembers } from '../helpers/processes.js';
-import { testSupervisor } from '../helpers/supervisor.js';
-import { TempDirs } from '../helpers/temp.js';
+import { useSupervisors } from '../helpers/supervisor.js';
 import { waitFor } from '../helpers/wait.js';
 
-const temp = new TempDirs();
-const disposers: Array<() => Promise<number[]>> = [];
-
-afterEach(async () => {
-  const leftovers = (await Promise.all(disposers.splice(0).map((dispose) => dispose()))).flat();
-  await temp.removeAll();
-  expect(leftovers, 'processes a test left running').toEqual([]);
-});
-
-async function setup(input: Parameters<typeof testSupervisor>[0]) {
-  const dir = await temp.make();
-  const harness = testSupervisor(input, { baseDir: dir, logDir: path.join(dir, 'logs') });
-  disposers.push(harness.dispose);
-  return harness;
-}
+const { setup } = useSupervisors();
 
 interface Family {
   pid: number;
