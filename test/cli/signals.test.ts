@@ -32,7 +32,7 @@ describe('stopSignals', () => {
 });
 
 describe('installSignalHandlers', () => {
-  it('stops once on SIGTERM and forces on a second SIGINT', () => {
+  it('forces on a second SIGINT', () => {
     const emitter = new EventEmitter();
     const recorded = target();
     installSignalHandlers(recorded, 'linux', emitter);
@@ -50,7 +50,7 @@ describe('installSignalHandlers', () => {
     expect(recorded.calls).toEqual(['reopen']);
   });
 
-  it('on win32 stops on SIGHUP and forces on SIGBREAK', () => {
+  it('handles SIGHUP and SIGBREAK on win32', () => {
     const emitter = new EventEmitter();
     const recorded = target();
     installSignalHandlers(recorded, 'win32', emitter);

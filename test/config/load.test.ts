@@ -157,7 +157,7 @@ apps:
     expect(config.apps[0]!.command).toEqual(['python3', '8080']);
   });
 
-  it('warns once per seed variable set beside a file', async () => {
+  it('warns once per seed variable', async () => {
     const file = await configFile('apps: [{ name: web, command: [python3] }]\n');
     const { warnings } = await loadConfig({
       configPath: file,

@@ -78,7 +78,7 @@ describe('parseCommandLine', () => {
 });
 
 describe('expandVariables', () => {
-  it('expands nested values and names the key of a missing variable', () => {
+  it('names the key of a missing variable', () => {
     const { value, problems } = expandVariables(
       { apps: [{ env: { A: '${SET}', B: '${EMPTY}', C: '${MISSING}', D: 5 } }] },
       { SET: 'x', EMPTY: '' },

@@ -22,7 +22,7 @@ async function deadPid(): Promise<number> {
 }
 
 describe('acquireLock', () => {
-  it('writes the lock and pid files and removes them on release', async () => {
+  it('writes and removes the lock', async () => {
     const dir = await temp.make();
     const release = await acquireLock(dir, self());
     expect((await readdir(dir)).sort()).toEqual(['crashproof.lock', 'crashproof.pid']);
@@ -62,7 +62,7 @@ describe('acquireLock', () => {
 });
 
 describe('StateStore', () => {
-  it('writes valid JSON at once and leaves no temporary file', async () => {
+  it('writes the last document atomically', async () => {
     const dir = await temp.make();
     let counter = 0;
     const store = new StateStore(
@@ -94,7 +94,7 @@ describe('StateStore', () => {
     expect(await readStateFile(path.join(dir, 'missing.json'))).toBe(undefined);
   });
 
-  it('keeps going when the directory cannot be written', async () => {
+  it('survives an unwritable directory', async () => {
     const dir = await temp.make();
     const log = memoryLogger();
     const blocked = path.join(dir, 'file-not-dir');

@@ -15,7 +15,7 @@ describe('checkCommand', () => {
     );
   });
 
-  it('names the command, cwd and PATH when missing', async () => {
+  it('names command, cwd and PATH', async () => {
     const cwd = await temp.make();
     const message = checkCommand({
       command: ['no-such-program-x1', '--flag'],
@@ -47,7 +47,7 @@ describe('checkCommand', () => {
     );
   });
 
-  it('checks the shell, not the line, with shell: true', async () => {
+  it('checks the shell with shell: true', async () => {
     const cwd = await temp.make();
     const options = { command: ['no-such-program-x1 | cat'], shell: true, cwd, env: { PATH: '' } };
     expect(checkCommand(options)).toBe(undefined);

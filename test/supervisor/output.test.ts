@@ -55,7 +55,7 @@ async function sizeOf(file: string): Promise<number> {
 }
 
 describe('app output', () => {
-  it('writes 100 MB of output without a stall or a lost line', async () => {
+  it('writes 100 MB without losing lines', async () => {
     const harness = await setup({
       name: 'flood',
       command: nodeCommand('flood.mjs', '100'),
@@ -89,7 +89,7 @@ describe('app output', () => {
     expect(seconds, 'seconds for 100 MB').toBeLessThan(30);
   }, 60_000);
 
-  it('keeps a child that never prints a newline', async () => {
+  it('handles output without newlines', async () => {
     const size = 10 * 1024 * 1024;
     const harness = await setup({
       name: 'endless',
@@ -104,7 +104,7 @@ describe('app output', () => {
     expect(report!.outputTail[0]).toBe(`${'x'.repeat(2000)}... (cut)`);
   });
 
-  it('keeps huge lines whole in the file and cut in the report', async () => {
+  it('keeps huge lines whole', async () => {
     const harness = await setup({ name: 'huge', command: nodeCommand('huge-line.mjs', '8') });
     harness.supervisor.start();
     await harness.recorder.waitFor('app:fatal');
@@ -132,7 +132,7 @@ describe('app output', () => {
     expect(raw.subarray(0, 4)).toEqual(Buffer.from([0x00, 0xff, 0xfe, 0x1b]));
   });
 
-  it('keeps the last lines printed just before the exit', async () => {
+  it('keeps the last lines before exit', async () => {
     const harness = await setup({
       name: 'last-words',
       command: nodeCommand('last-words.mjs'),
@@ -142,7 +142,7 @@ describe('app output', () => {
     expect(harness.crashes[0]!.outputTail.at(-1)).toBe('traceback line 299');
   });
 
-  it('redacts camera passwords in output files and reports', async () => {
+  it('redacts camera passwords', async () => {
     const harness = await setup({ name: 'leaky', command: nodeCommand('secrets.mjs') });
     harness.supervisor.start();
     await harness.recorder.waitFor('app:fatal');

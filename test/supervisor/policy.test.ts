@@ -12,7 +12,7 @@ const defaults = restartSchema.parse({});
 const scaled = restartSchema.parse({ delay: '50ms', multiplier: 1.5, maxDelay: '200ms' });
 
 describe('backoffDelay', () => {
-  it('follows delay × multiplier^(attempt-1) with the default 1s and 1.5', () => {
+  it('grows 1.5× from 1s by default', () => {
     expect([1, 2, 3, 4, 5].map((attempt) => backoffDelay(defaults, attempt))).toEqual([
       1000, 1500, 2250, 3375, 5063,
     ]);
@@ -31,11 +31,11 @@ describe('backoffDelay', () => {
     expect(backoffDelay(scaled, attempt)).toBe(expected);
   });
 
-  it('stays finite and capped for attempts far past the cap', () => {
+  it('stays capped far past the cap', () => {
     expect(backoffDelay({ ...defaults, multiplier: 10 }, 10_000)).toBe(defaults.maxDelay);
   });
 
-  it('with multiplier 1 waits the same delay every time', () => {
+  it('stays flat with multiplier 1', () => {
     const flat = { ...scaled, multiplier: 1 };
     expect([1, 2, 9].map((attempt) => backoffDelay(flat, attempt))).toEqual([50, 50, 50]);
   });
@@ -49,7 +49,7 @@ const crash = (attempts: number, exitCode: number | null = 1, signal: string | n
 });
 
 describe('decideRestart', () => {
-  it('counts attempts up to maxRestarts, then goes fatal naming the budget and the exit', () => {
+  it('goes fatal past maxRestarts', () => {
     const restart = { ...scaled, maxRestarts: 3 };
     expect(decideRestart(restart, crash(0))).toEqual({
       action: 'restart',
@@ -71,7 +71,7 @@ describe('decideRestart', () => {
     });
   });
 
-  it('names the cause, not the stop, after a requested restart', () => {
+  it('names the cause of requested restarts', () => {
     const facts = {
       cause: 'start-timeout' as RestartCause,
       exitCode: 0,

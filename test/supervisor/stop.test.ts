@@ -25,7 +25,7 @@ async function family(harness: Awaited<ReturnType<typeof setup>>): Promise<Famil
 }
 
 describe('stopping the process tree', () => {
-  it('leaves nothing of the process group behind, grandchildren included', async () => {
+  it('ends the whole process group', async () => {
     const harness = await setup({ name: 'tree', command: nodeCommand('grandchildren.mjs') });
     harness.supervisor.start();
     const { pid, grandchild } = await family(harness);
@@ -39,7 +39,7 @@ describe('stopping the process tree', () => {
     expect(exit!.payload).toMatchObject({ expected: true, signal: 'SIGTERM' });
   });
 
-  it('also ends a grandchild that called setsid to leave the group', async () => {
+  it('ends a setsid grandchild too', async () => {
     const harness = await setup({
       name: 'escaper',
       command: nodeCommand('grandchildren.mjs', '--setsid'),
@@ -57,7 +57,7 @@ describe('stopping the process tree', () => {
     expect(harness.recorder.of('app:stop-survivors')).toHaveLength(0);
   });
 
-  it('SIGKILLs a child that ignores SIGTERM after stopTimeout, and not before', async () => {
+  it('SIGKILLs after stopTimeout, not before', async () => {
     const harness = await setup({
       name: 'stubborn',
       command: nodeCommand('ignore-sigterm.mjs'),
@@ -104,7 +104,7 @@ describe('stopping the process tree', () => {
     expect(exit!.payload.signal).toBe('SIGUSR2');
   });
 
-  it('ends what a crashed app left in its process group before the restart', async () => {
+  it('cleans up after a crash', async () => {
     const harness = await setup({
       name: 'leaky',
       command: nodeCommand('grandchildren.mjs', '--exit-after', '300'),
@@ -119,7 +119,7 @@ describe('stopping the process tree', () => {
     await harness.log.waitForMessage(/stopping processes the app left in its process group/);
   });
 
-  it('stops an app in backoff without starting it again', async () => {
+  it('stops an app in backoff', async () => {
     const harness = await setup({
       name: 'waiting',
       command: ['/bin/sh', '-c', 'exit 1'],
