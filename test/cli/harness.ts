@@ -36,7 +36,7 @@ export class CliHarness {
   }
 }
 
-/** The state file the runner writes, parsed, or undefined while it is missing. */
+/** Read the runner's state file, or undefined while it is missing. */
 export async function readState(logDir: string): Promise<StateFile | undefined> {
   try {
     return JSON.parse(
@@ -56,8 +56,8 @@ export interface StateFile {
 }
 
 /**
- * Wait until the app runs and the state file names its PID and start time;
- * with runnerPid, only a state file written by that runner counts.
+ * Wait until the app runs and the state file names its PID and start time.
+ * With runnerPid, only a state file written by that runner counts.
  */
 export async function waitForRunning(
   logDir: string,

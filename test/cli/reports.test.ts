@@ -10,7 +10,7 @@ afterEach(async () => {
   expect(await harness.cleanUp(), 'processes a test left running').toEqual([]);
 });
 
-/** Every file under dir, recursively. */
+/** List every file under dir, recursively. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries

@@ -59,7 +59,7 @@ describe('runner exit codes', () => {
 
   it('exits 1 after --start-timeout', async () => {
     const dir = await harness.temp.make();
-    // A port that was just free: nothing answers the health check there.
+    // A port that was just free, so no server responds to the health check.
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { installSignalHandlers, reopenSignal, stopSignals } from '../../src/cli/signals.js';
 
 /*
- * The emitter stands in for `process` and the platform is injected, so the
- * win32 rows run here too: they stand in for Windows, which cannot run here.
+ * The emitter replaces `process` and the platform is injected, so the win32
+ * rows run here too, in place of Windows, which cannot run here.
  */
 
 function target() {

@@ -12,7 +12,7 @@ afterEach(async () => {
   expect(await harness.cleanUp(), 'processes a test left running').toEqual([]);
 });
 
-/** A runner whose app "ticker" prints a numbered line every 20 ms. */
+/** Start a runner whose app "ticker" prints a numbered line every 20 ms. */
 async function ticker() {
   const dir = await harness.temp.make();
   const logDir = path.join(dir, 'logs');

@@ -8,7 +8,7 @@ export function fixture(name: string): string {
   return `${CHILDREN}${name}`;
 }
 
-/** The command that runs a child program with this Node. */
+/** Build the command that runs a child program with this Node. */
 export function nodeCommand(name: string, ...args: string[]): string[] {
   return [process.execPath, fixture(name), ...args];
 }

@@ -8,7 +8,7 @@ export interface LogRecord {
   [field: string]: unknown;
 }
 
-/** A pino logger that keeps its records in memory, so tests can wait on log lines. */
+/** Create a pino logger that keeps its records in memory, so tests can wait on log lines. */
 export function memoryLogger(): {
   logger: Logger;
   records: LogRecord[];

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
  * Liveness checks for process groups and single processes. PID 1 on these
  * machines does not reap orphans, so a killed grandchild stays a zombie
  * (state Z) for good: kill(-pgid, 0) still succeeds on a group of zombies,
- * and /proc tells whether anything in it still runs.
+ * so /proc decides whether anything in it still runs.
  */
 
 interface Stat {
@@ -39,7 +39,7 @@ function allStats(): Stat[] {
     .filter((stat): stat is Stat => stat !== undefined);
 }
 
-/** The /proc start time of a process (clock ticks after boot), or undefined when it is gone. */
+/** Return the /proc start time of a process (clock ticks after boot), or undefined when it is gone. */
 export function startTimeOf(pid: number): number | undefined {
   return readStat(pid)?.startTime;
 }

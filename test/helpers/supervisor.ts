@@ -26,7 +26,7 @@ const ALL_EVENTS: EventName[] = [
   'app:stop-survivors',
 ];
 
-/** A validated app config with short test timings unless the input sets its own. */
+/** Parse an app config with short test timings unless the input sets its own. */
 export function testAppConfig(input: z.input<typeof appSchema>): AppConfig {
   return appSchema.parse({
     startSeconds: '100ms',
@@ -37,7 +37,7 @@ export function testAppConfig(input: z.input<typeof appSchema>): AppConfig {
   });
 }
 
-/** An AppSupervisor on a real bus and an in-memory logger, with every spawn tracked for clean-up. */
+/** Create an AppSupervisor on a real bus and an in-memory logger, with every spawn tracked for clean-up. */
 export function testSupervisor(
   input: z.input<typeof appSchema>,
   dirs: { baseDir: string; logDir: string },
@@ -106,7 +106,7 @@ export function useSupervisors() {
         return undefined;
       });
     },
-    /** A supervisor in a fresh temp directory, its logs under logs/. */
+    /** Create a supervisor in a fresh temp directory, with its logs under logs/. */
     async setup(input: z.input<typeof appSchema>, extra: Partial<SupervisorOptions> = {}) {
       const dir = await temp.make();
       const logDir = path.join(dir, 'logs');

@@ -14,7 +14,7 @@ afterEach(() => temp.removeAll());
 
 const self = () => ({ pid: process.pid, procStartTime: startTimeOf(process.pid), bootId: 'b' });
 
-/** The PID of a process that has exited and been reaped. */
+/** Return the PID of a process that has exited and been reaped. */
 async function deadPid(): Promise<number> {
   const child = spawn('true');
   await new Promise((resolve) => child.once('exit', resolve));

@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const suite = useSupervisors();
 
-/** A supervisor whose crashes are written as real report files under logs/crash-reports. */
+/** Create a supervisor whose crashes are written as real report files under logs/crash-reports. */
 async function setup(input: Parameters<typeof suite.setup>[0]) {
   const reporterLog = memoryLogger();
   let reporter: CrashReporter | undefined;

@@ -113,7 +113,7 @@ describe('decideRestart', () => {
     ['never', 'crash', 2, null, 'fatal'],
     ['never', 'crash', null, 'SIGSEGV', 'fatal'],
     ['never', 'start-failure', 1, null, 'fatal'],
-    // Restarts the runner asks for are not exits of the app: the policy does not apply.
+    // Restarts that the runner requests are not exits of the app, so the policy does not apply.
     ['never', 'health', null, null, 'restart'],
     ['never', 'start-timeout', null, null, 'restart'],
     ['never', 'memory', null, null, 'restart'],

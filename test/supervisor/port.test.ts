@@ -6,7 +6,7 @@ import { useSupervisors } from '../helpers/supervisor.js';
 
 const { setup, onCleanUp } = useSupervisors();
 
-/** A server on a free loopback port, closed after the test. */
+/** Listen on a free loopback port until release() or the end of the test. */
 async function blockPort(): Promise<{ port: number; release(): Promise<void> }> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

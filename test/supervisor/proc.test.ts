@@ -8,7 +8,7 @@ import {
   readProcStat,
 } from '../../src/supervisor/proc.js';
 
-/** A /proc/PID/stat line with the given command name (field 2). */
+/** Build a /proc/PID/stat line with the given command name (field 2). */
 function statLine(pid: number, name: string, ppid: number, pgid: number, start: number): string {
   const rest = Array.from({ length: 49 }, (_, index) => String(index));
   rest[0] = 'S';

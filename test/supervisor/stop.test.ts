@@ -12,7 +12,7 @@ interface Family {
   escaped?: number;
 }
 
-/** The PIDs grandchildren.mjs prints, read from the supervisor's output tail. */
+/** Read the PIDs that grandchildren.mjs prints from the supervisor's output tail. */
 async function family(harness: Awaited<ReturnType<typeof setup>>): Promise<Family> {
   const line = await waitFor(
     () => harness.supervisor.outputTail().find((text) => text.startsWith('{"pid"')),
