@@ -114,6 +114,13 @@ export class Runner {
     this.releaseLock = await acquireLock(this.logDir, this.identity);
     const previous = await readStateFile(path.join(this.logDir, STATE_FILE));
     await cleanUpOrphans(previous, logger);
+    if (previous !== undefined && !previous.runner.stopped) {
+      // The previous runner did not stop its apps: guards check their files before the first start.
+      for (const [name, app] of Object.entries(previous.apps)) {
+        if (app.pid !== undefined && app.pid !== null)
+          this.supervisors.get(name)?.markPreviousRunUnclean();
+      }
+    }
 
     logger.info(
       {
@@ -142,10 +149,11 @@ export class Runner {
       for (const list of this.attachments.values()) {
         await Promise.all(list.map(async (attachment) => attachment.stop()));
       }
+      // Camera probes stop before the apps, so a camera app shutting down is not reported as an outage.
+      for (const attachment of this.runnerAttachments) await attachment.stop();
       await Promise.all(
         [...this.supervisors.values()].map((supervisor) => supervisor.stop(reason)),
       );
-      for (const attachment of this.runnerAttachments) await attachment.stop();
       for (const hook of this.stopHooks) await hook();
       await this.reporter.flush();
       await writeSummaryReport(this, `runner stopped: ${reason}`).catch((error: unknown) =>
@@ -234,13 +242,18 @@ export class Runner {
     return this.options.config.reports.keep;
   }
 
+  /** Write the state file now (the status server records its URL there). */
+  persistState(): Promise<void> {
+    return this.stateStore.writeNow();
+  }
+
   reopenLogs(): void {
     for (const supervisor of this.supervisors.values()) supervisor.reopenLogs();
   }
 
   private readonly runnerAttachments: AppAttachment[] = [];
 
-  /** A runner-wide part (camera monitor) started before the apps and stopped after them. */
+  /** Add a runner-wide part (the camera monitor), started before the apps and stopped before them. */
   addRunnerAttachment(attachment: AppAttachment): void {
     this.runnerAttachments.push(attachment);
   }

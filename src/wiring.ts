@@ -5,6 +5,7 @@ import { ConfigError, type ConfigProblem } from './config/errors.js';
 import type { Config } from './config/schema/index.js';
 import { classifyCrash } from './crash/classify.js';
 import type { Classification, CrashContext } from './crash/report.js';
+import { createGuards } from './guards/attachment.js';
 import { createHealthAttachment } from './health/attachment.js';
 import { createNotifier } from './notify/notifier.js';
 import type { Runner } from './runner.js';
@@ -108,6 +109,44 @@ export function attachApp(runner: Runner, supervisor: AppSupervisor, shared: Sha
       queueMicrotask(() => coordinator.update(devices, health.monitor.state)),
     );
   }
+
+  const guards = createGuards({
+    app,
+    baseDir: runner.config.baseDir,
+    handle: supervisor,
+    bus: runner.bus,
+    logger,
+    addPreStartHook: (hook) => supervisor.addPreStartHook(hook),
+    onIncident: (incident) => {
+      // A damaged database or config file gets its own report, though no process crashed.
+      const category = 'check' in incident ? 'database' : 'startup';
+      runner.reporter.record({
+        app: app.name,
+        pid: undefined,
+        exitCode: null,
+        signal: null,
+        uptimeMs: 0,
+        duringStart: false,
+        cause: 'database',
+        reason: incident.message,
+        category,
+        attempt: 0,
+        nextDelayMs: 0,
+        fatal: false,
+        command: app.command,
+        cwd: runner.config.baseDir,
+        stateBefore: supervisor.state,
+        outputTail: supervisor.outputTail(),
+        survivors: [],
+      });
+    },
+  });
+  for (const attachment of guards.attachments) runner.attach(app.name, attachment);
+  runner.addAppExtras(app.name, () => ({
+    ...guards.status(),
+    memory: guards.memory?.status ?? null,
+  }));
+  runner.attach(app.name, { start: () => {}, stop: () => guards.dispose() });
 
   runner.attach(app.name, {
     start: () => {},

@@ -6,12 +6,14 @@ import { loadConfig } from '../config/load.js';
 import { parseSecondsOrDuration } from '../config/values.js';
 import { configCommand } from './config-command.js';
 import { locate } from './context.js';
+import { appControlCommand, reloadCommand } from './control.js';
 import { EXIT_FATAL, EXIT_USAGE, printConfigError } from './exit-codes.js';
 import { exportSystemdCommand } from './export-systemd.js';
 import { logsCommand } from './logs.js';
 import { runReports } from './reports.js';
 import { type RunCommandOptions, runCommand } from './run.js';
 import { statusCommand } from './status.js';
+import { statusWatchCommand } from './status-watch.js';
 import { runTestCameras } from './test-cameras.js';
 
 const program = new Command();
@@ -91,9 +93,56 @@ program
   .option('-c, --config <file>', 'config file that names the log directory')
   .option('--log-dir <dir>', 'log directory of the runner')
   .option('--json', 'machine-readable output')
-  .action(async (options: { config?: string; logDir?: string; json?: boolean }) => {
-    const { logDir } = await locate(options);
-    process.exitCode = await statusCommand(logDir, { json: options.json });
+  .option('-w, --watch', 'redraw every second until Ctrl+C')
+  .action(
+    async (options: { config?: string; logDir?: string; json?: boolean; watch?: boolean }) => {
+      const { logDir } = await locate(options);
+      process.exitCode = options.watch
+        ? await statusWatchCommand(logDir)
+        : await statusCommand(logDir, { json: options.json });
+    },
+  );
+
+for (const action of ['restart', 'stop', 'start'] as const) {
+  program
+    .command(`${action}`)
+    .argument('<name>', 'app name')
+    .description(`${action} one app of the running runner (needs the token file)`)
+    .option('-c, --config <file>', 'config file that names the log directory')
+    .option('--log-dir <dir>', 'log directory of the runner')
+    .option('--token-file <file>', 'token file (default: status.tokenFile in the log directory)')
+    .option('--reason <text>', 'reason written into the runner log')
+    .action(
+      async (
+        name: string,
+        options: { config?: string; logDir?: string; tokenFile?: string; reason?: string },
+      ) => {
+        const { logDir, config } = await locate(options);
+        process.exitCode = await appControlCommand(logDir, action, name, {
+          tokenFile:
+            options.tokenFile !== undefined
+              ? path.resolve(options.tokenFile)
+              : config?.status.tokenFile,
+          reason: options.reason,
+        });
+      },
+    );
+}
+
+program
+  .command('reload')
+  .description('re-read the config file: start new apps, stop removed ones, restart changed ones')
+  .option('-c, --config <file>', 'config file that names the log directory')
+  .option('--log-dir <dir>', 'log directory of the runner')
+  .option('--token-file <file>', 'token file (default: status.tokenFile in the log directory)')
+  .action(async (options: { config?: string; logDir?: string; tokenFile?: string }) => {
+    const { logDir, config } = await locate(options);
+    process.exitCode = await reloadCommand(logDir, {
+      tokenFile:
+        options.tokenFile !== undefined
+          ? path.resolve(options.tokenFile)
+          : config?.status.tokenFile,
+    });
   });
 
 program

@@ -5,8 +5,9 @@ import { loadConfig } from '../config/load.js';
 import { createRunnerLogger } from '../logging/logger.js';
 import { Runner } from '../runner.js';
 import { LockHeldError } from '../status/lock.js';
+import { startStatusServer } from '../status/server.js';
 import { signalGroup } from '../supervisor/kill.js';
-import { createClassifier, wireRunner } from '../wiring.js';
+import { attachApp, createClassifier, type SharedParts, wireRunner } from '../wiring.js';
 import { EXIT_FATAL, printConfigError } from './exit-codes.js';
 import { installSignalHandlers } from './signals.js';
 
@@ -61,8 +62,9 @@ export async function runCommand(options: RunCommandOptions, command: string[]):
     },
   });
 
+  let shared: SharedParts;
   try {
-    await wireRunner(runner);
+    shared = await wireRunner(runner);
     await runner.start();
   } catch (error) {
     removeHandlers();
@@ -77,6 +79,29 @@ export async function runCommand(options: RunCommandOptions, command: string[]):
       return EXIT_FATAL;
     }
     throw error;
+  }
+
+  // Started after the lock is held, so a second runner never replaces the first one's token file.
+  if (config.status.enabled) {
+    try {
+      await startStatusServer(runner, config.status, logger, {
+        attach: (supervisor) => attachApp(runner, supervisor, shared),
+        loadConfig:
+          config.source === undefined
+            ? undefined
+            : async () =>
+                (
+                  await loadConfig({
+                    configPath: config.source,
+                    cwd: process.cwd(),
+                    env: process.env,
+                    flags: options,
+                  })
+                ).config,
+      });
+    } catch (error) {
+      logger.error({ err: error }, `status server not started: ${(error as Error).message}`);
+    }
   }
 
   const code = await runner.done;

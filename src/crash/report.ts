@@ -85,12 +85,15 @@ export class CrashReporter {
 
   constructor(private readonly options: CrashReporterOptions) {}
 
-  record(facts: CrashFacts): void {
-    const task = this.write(facts).catch((error: unknown) => {
+  /** Classify and build the report now, write it in the background, and return its category. */
+  record(facts: CrashFacts): CrashCategory {
+    const report = this.build(facts);
+    const task = this.write(report).catch((error: unknown) => {
       this.options.logger.error({ app: facts.app, err: error }, 'writing the crash report failed');
     });
     this.pending.add(task);
     void task.finally(() => this.pending.delete(task));
+    return report.category;
   }
 
   async flush(): Promise<void> {
@@ -140,8 +143,7 @@ export class CrashReporter {
     return redactDeep(report);
   }
 
-  private async write(facts: CrashFacts): Promise<void> {
-    const report = this.build(facts);
+  private async write(report: CrashReport): Promise<void> {
     let file = path.join(this.options.dir, `${report.id}.json`);
     // Two crashes of one app within a millisecond would share a name.
     for (let suffix = 1; await exists(file); suffix++)

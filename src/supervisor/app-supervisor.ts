@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema/app.js';
 import { formatDuration } from '../config/units.js';
+import type { CrashCategory } from '../crash/categories.js';
 import {
   type AppState,
   BUDGET_CAUSES,
@@ -53,7 +54,7 @@ export interface SupervisorOptions {
   /** Environment the app inherits before config.env is applied. */
   baseEnv: Record<string, string | undefined>;
   /** Called for every counted failure; must not throw or block. */
-  onCrash?: (facts: CrashFacts) => void;
+  onCrash?: (facts: CrashFacts) => CrashCategory | undefined;
   /** Console for echoing app output in the foreground, or undefined. */
   echo?: NodeJS.WritableStream;
   /** Built-in rotation of the output files. */
@@ -101,6 +102,7 @@ export class AppSupervisor implements SupervisorHandle {
   private healthySince = 0;
   private firstStart = true;
   private lastExitUnclean = false;
+  private lastCrashCategory: CrashCategory | undefined;
   private killedAfterTimeout = false;
   private nextStartAt: string | undefined;
   private lastExit: AppStats['lastExit'];
@@ -139,6 +141,14 @@ export class AppSupervisor implements SupervisorHandle {
 
   get config(): AppConfig {
     return this.options.config;
+  }
+
+  /**
+   * Treat the first start as following an unclean exit: the previous runner
+   * was killed while this app ran, so its files may be damaged.
+   */
+  markPreviousRunUnclean(): void {
+    if (this.firstStart) this.lastExitUnclean = true;
   }
 
   addPreStartHook(hook: PreStartHook): void {
@@ -299,6 +309,7 @@ export class AppSupervisor implements SupervisorHandle {
       uncleanExit: this.lastExitUnclean,
       killedAfterTimeout: this.killedAfterTimeout,
       firstStart: this.firstStart,
+      crashCategory: this.lastCrashCategory,
     };
     for (const hook of this.preStartHooks) {
       try {
@@ -332,6 +343,7 @@ export class AppSupervisor implements SupervisorHandle {
 
     this.firstStart = false;
     this.lastExitUnclean = false;
+    this.lastCrashCategory = undefined;
     this.killedAfterTimeout = false;
     this.spawn(abort);
   }
@@ -615,7 +627,7 @@ export class AppSupervisor implements SupervisorHandle {
     const attempt = decision.action === 'restart' ? decision.attempt : this.attempts;
     const nextDelayMs = decision.action === 'restart' ? decision.delayMs : null;
 
-    this.options.onCrash?.({
+    this.lastCrashCategory = this.options.onCrash?.({
       ...facts,
       app: this.name,
       attempt,

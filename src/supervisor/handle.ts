@@ -1,3 +1,4 @@
+import type { CrashCategory } from '../crash/categories.js';
 import type { AppState, RestartRequest } from '../events.js';
 
 /**
@@ -30,6 +31,8 @@ export interface PreStartContext {
   killedAfterTimeout: boolean;
   /** The first start of this runner, as opposed to a restart. */
   firstStart: boolean;
+  /** Category of the crash that preceded this start, when there was one. */
+  crashCategory?: CrashCategory;
 }
 
 /**
