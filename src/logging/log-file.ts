@@ -59,6 +59,8 @@ export class LogFile {
     this.stream = undefined;
     old?.end();
     this.open();
+    // The old stream never emits 'drain' after end(), and the new one is empty.
+    this.releaseDrainWaiters();
   }
 
   async close(): Promise<void> {
