@@ -13,12 +13,15 @@ import { waitFor } from '../helpers/wait.js';
 const suite = useSupervisors();
 
 /** Create a supervisor whose crashes are written as real report files under logs/crash-reports. */
-async function setup(input: Parameters<typeof suite.setup>[0]) {
+async function setup(
+  input: Parameters<typeof suite.setup>[0],
+  extra: Parameters<typeof suite.setup>[1] = {},
+) {
   const reporterLog = memoryLogger();
   let reporter: CrashReporter | undefined;
   const harness = await suite.setup(
     { restart: { maxRestarts: 0 }, ...input },
-    { onCrash: (facts) => reporter?.record(facts) },
+    { ...extra, onCrash: (facts) => reporter?.record(facts) },
   );
   const { dir, logDir } = harness;
   const reportDir = path.join(logDir, 'crash-reports');
@@ -87,6 +90,45 @@ describe('app output', () => {
     }
     expect(wrong, 'first line out of order or damaged').toBe(-1);
     expect(seconds, 'seconds for 100 MB').toBeLessThan(30);
+  }, 60_000);
+
+  it('keeps flowing while logs reopen', async () => {
+    const harness = await setup({
+      name: 'reopened',
+      command: nodeCommand('flood.mjs', '50'),
+      restart: { policy: 'on-failure' },
+    });
+    harness.supervisor.start();
+    // A reopen while the pipe waits for the file to drain must not stall it.
+    const timer = setInterval(() => harness.supervisor.reopenLogs(), 5);
+    try {
+      await harness.recorder.waitFor('app:state', (event) => event.to === 'stopped', 1, 30_000);
+    } finally {
+      clearInterval(timer);
+    }
+    await harness.supervisor.closeLogs();
+    expect(await sizeOf(harness.out)).toBe(50 * 1024 * 1024);
+  }, 60_000);
+
+  it('keeps flowing through size rotation', async () => {
+    const harness = await setup(
+      {
+        name: 'rotated',
+        command: nodeCommand('flood.mjs', '40'),
+        restart: { policy: 'on-failure' },
+      },
+      { rotation: { maxBytes: 4 * 1024 * 1024, maxFiles: 30 } },
+    );
+    harness.supervisor.start();
+    await harness.recorder.waitFor('app:state', (event) => event.to === 'stopped', 1, 30_000);
+    await harness.supervisor.closeLogs();
+    const names = (await readdir(harness.logDir)).filter((name) =>
+      name.startsWith('rotated.out.log'),
+    );
+    expect(names.length).toBeGreaterThan(5);
+    const sizes = await Promise.all(names.map((name) => sizeOf(path.join(harness.logDir, name))));
+    // flood.mjs writes whole 100-byte lines: 419,430 of them for 40 MiB.
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(419_430 * 100);
   }, 60_000);
 
   it('handles output without newlines', async () => {
