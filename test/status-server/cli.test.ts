@@ -61,6 +61,8 @@ describe('control commands', () => {
     fixture = await startFixture();
     const logDir = fixture.runner.logDir;
     await waitForStatusUrl(fixture);
+    const supervisor = fixture.runner.supervisors.get('cam')!;
+    await pollFor(() => (supervisor.state === 'running' ? true : undefined), 'cam running');
 
     const unknown = output();
     expect(await appControlCommand(logDir, 'stop', 'nope', { err: unknown, out: output() })).toBe(
