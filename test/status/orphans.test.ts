@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CliHarness, exitOf, FAST, readState, waitForRunning } from '../cli/harness.js';
+import { runCli } from '../helpers/cli.js';
 import { nodeCommand } from '../helpers/fixtures.js';
 import { groupAlive, isAlive, startTimeOf } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
@@ -35,6 +36,11 @@ describe('orphans of a killed runner', () => {
     expect((await exitOf(first)).signal).toBe('SIGKILL');
     // The app group outlives its runner: it was started in a group of its own.
     expect(groupAlive(orphan)).toBe(true);
+    const status = await runCli(['status', '--log-dir', 'logs'], { cwd: dir });
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(
+      new RegExp(`^runner is NOT running \\(last seen pid ${first.pid}, state written \\S+ ago\\)`),
+    );
 
     const second = harness.start(['run', ...FAST, ...APP], dir);
     await second.waitForOutput(
