@@ -1,4 +1,4 @@
-import { open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSameProcess } from '../supervisor/proc.js';
 import { LOCK_FILE, PID_FILE, type ProcessIdentity } from './state-file.js';
@@ -26,28 +26,34 @@ export async function acquireLock(
 ): Promise<() => Promise<void>> {
   const lockFile = path.join(logDir, LOCK_FILE);
   const pidFile = path.join(logDir, PID_FILE);
-  for (let tries = 0; tries < 3; tries++) {
-    try {
-      const handle = await open(lockFile, 'wx', 0o644);
-      await handle.writeFile(JSON.stringify(self));
-      await handle.close();
-      await writeFile(pidFile, `${self.pid}\n`);
-      return async () => {
-        await unlink(lockFile).catch(() => {});
-        await unlink(pidFile).catch(() => {});
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  // The lock appears with its content by link(), so another runner never
+  // reads an empty lock file and takes it for a stale one.
+  const draft = `${lockFile}.${self.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(draft, JSON.stringify(self), { mode: 0o644 });
+  try {
+    for (let tries = 0; tries < 3; tries++) {
+      try {
+        await link(draft, lockFile);
+        await writeFile(pidFile, `${self.pid}\n`);
+        return async () => {
+          await unlink(lockFile).catch(() => {});
+          await unlink(pidFile).catch(() => {});
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = await readHolder(lockFile);
+      if (
+        holder !== undefined &&
+        holder.pid !== self.pid &&
+        (await isSameProcess(holder.pid, holder.procStartTime))
+      ) {
+        throw new LockHeldError(lockFile, holder);
+      }
+      await unlink(lockFile).catch(() => {});
     }
-    const holder = await readHolder(lockFile);
-    if (
-      holder !== undefined &&
-      holder.pid !== self.pid &&
-      (await isSameProcess(holder.pid, holder.procStartTime))
-    ) {
-      throw new LockHeldError(lockFile, holder);
-    }
-    await unlink(lockFile).catch(() => {});
+  } finally {
+    await unlink(draft).catch(() => {});
   }
   throw new Error(`cannot take the lock ${lockFile}: it keeps reappearing`);
 }
