@@ -44,6 +44,22 @@ describe('acquireLock', () => {
     );
   });
 
+  it('grants one of two racing runners', async () => {
+    // Both identities are live processes: this test and its parent.
+    const parent = { pid: process.ppid, procStartTime: startTimeOf(process.ppid), bootId: 'b' };
+    let bothWon = 0;
+    for (let round = 0; round < 100; round++) {
+      const dir = await temp.make();
+      const results = await Promise.allSettled([
+        acquireLock(dir, self()),
+        acquireLock(dir, parent),
+      ]);
+      if (results.every((result) => result.status === 'fulfilled')) bothWon++;
+      expect(results.some((result) => result.status === 'fulfilled')).toBe(true);
+    }
+    expect(bothWon).toBe(0);
+  });
+
   it.each([
     ['a dead PID', async () => ({ pid: await deadPid() })],
     ['a reused PID', async () => ({ pid: process.pid, procStartTime: 1 })],
