@@ -60,7 +60,7 @@ export function testSupervisor(
     ...extra,
     onCrash: (facts) => {
       crashes.push(facts);
-      extra.onCrash?.(facts);
+      return extra.onCrash?.(facts);
     },
   });
   return {
