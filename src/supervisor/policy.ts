@@ -62,7 +62,7 @@ export function decideRestart(restart: RestartConfig, facts: ExitFacts): Restart
       restart.maxRestarts === 0
         ? 'automatic restarts are off (maxRestarts 0)'
         : `restart budget of ${restart.maxRestarts} spent`;
-    // After a restart the runner asked for, the exit status is that of the stop it sent.
+    // After a restart that the runner requested, the exit status is that of its own stop signal.
     const last = appExited ? `last exit: ${describeExit(facts)}` : `last failure: ${facts.cause}`;
     return { action: 'fatal', reason: `${budget}; ${last}` };
   }
