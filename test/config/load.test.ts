@@ -55,6 +55,7 @@ describe('config file problems', () => {
         'apps[0].restart.maxRestarts',
         'apps[0].stopTimout',
         'apps[1].command[0]',
+        'apps[1].name',
         'apps[1].startSeconds',
         'colour',
       ].sort(),
@@ -78,7 +79,7 @@ describe('config file problems', () => {
     const error = (await loadConfig({ configPath: file, cwd: '/', env: {} }).catch(
       (caught: unknown) => caught,
     )) as ConfigError;
-    expect(error.message).toMatch(/^invalid configuration \(8 problems\):/);
+    expect(error.message).toMatch(/^invalid configuration \(9 problems\):/);
     for (const line of error.message.split('\n').slice(1)) expect(line).toContain(`- ${file}: `);
   });
 
@@ -95,9 +96,7 @@ describe('config file problems', () => {
     ]);
   });
 
-  // Known gap: zod skips the config-level refinement (duplicate names) while
-  // any other key is invalid. Remove .fails once schema/index.ts runs it anyway.
-  it.fails('reports duplicate names beside other problems', async () => {
+  it('reports duplicate names beside other problems', async () => {
     const problems = await problemsOf(await configFile(BROKEN));
     expect(problems.map((problem) => problem.source)).toContain('apps[1].name');
   });

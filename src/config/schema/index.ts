@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { appSchema, crashRuleSchema } from './app.js';
 import { cameraSchema } from './cameras.js';
+import { addCrossCheckIssues } from './cross-checks.js';
 import { notifySchema } from './notify.js';
 import { statusSchema } from './status.js';
 
@@ -40,73 +41,8 @@ export const configSchema = z
     /** When an app goes fatal: exit 1 (auto: only with a single app) or keep the others running. */
     exitOnFatal: z.enum(['auto', 'always', 'never']).default('auto'),
   })
-  .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.apps.forEach((app, index) => {
-      if (seen.has(app.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['apps', index, 'name'],
-          message: `duplicate app name "${app.name}": each app needs its own name`,
-        });
-      }
-      seen.add(app.name);
-    });
-    config.crashRules.forEach((rule, index) => {
-      try {
-        new RegExp(rule.pattern, 'i');
-      } catch (error) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['crashRules', index, 'pattern'],
-          message: `invalid regular expression (${(error as Error).message}); escape ( ) [ ] { } . * + ? with a backslash to match them literally`,
-        });
-      }
-    });
-    const appNames = new Set(config.apps.map((app) => app.name));
-    const cameraNames = new Set(config.cameras.map((camera) => camera.name));
-    config.cameras.forEach((camera, index) => {
-      if (camera.app !== undefined && !appNames.has(camera.app)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['cameras', index, 'app'],
-          message: `no app named "${camera.app}"; use one of ${[...appNames].join(', ')}`,
-        });
-      }
-    });
-    config.apps.forEach((app, appIndex) => {
-      app.startConditions.forEach((condition, index) => {
-        if (condition.camera !== undefined && !cameraNames.has(condition.camera)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['apps', appIndex, 'startConditions', index, 'camera'],
-            message: `no camera named "${condition.camera}" under cameras:`,
-          });
-        }
-        if (
-          condition.app !== undefined &&
-          (!appNames.has(condition.app) || condition.app === app.name)
-        ) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['apps', appIndex, 'startConditions', index, 'app'],
-            message: `"${condition.app}" must name another app of this file`,
-          });
-        }
-      });
-    });
-    const cameras = new Set<string>();
-    config.cameras.forEach((camera, index) => {
-      if (cameras.has(camera.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['cameras', index, 'name'],
-          message: `duplicate camera name "${camera.name}"`,
-        });
-      }
-      cameras.add(camera.name);
-    });
-  });
+  // Runs even when other keys are invalid, so every problem is reported at once.
+  .superRefine((config, ctx) => addCrossCheckIssues(config, ctx), { when: () => true });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
