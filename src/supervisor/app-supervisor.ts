@@ -18,9 +18,9 @@ import { signalGroup, signalTree } from './kill.js';
 import { OutputTail, pipeOutput } from './output.js';
 import { decideRestart, describeExit, type RestartDecision } from './policy.js';
 import { waitForFreePort } from './port.js';
-import { readProcStat } from './proc.js';
+import { hasProcFs, listProcesses, type ProcStat, readProcStat } from './proc.js';
 import { type AppStats, StatsRecorder } from './stats.js';
-import { terminateTree } from './terminate.js';
+import { escapedDescendants, terminateTree } from './terminate.js';
 
 /** What the supervisor knows at a crash; the runner adds health, camera and memory context. */
 export interface CrashFacts {
@@ -73,6 +73,7 @@ interface RunningChild {
 }
 
 const TAIL_BYTES_PER_LINE = 512;
+const ESCAPE_SCAN_INTERVAL_MS = 60_000;
 /**
  * How long to wait after an exit for the output still in the pipes (the end
  * of a traceback). A descendant that outlives the clean-up keeps the pipes
@@ -103,6 +104,8 @@ export class AppSupervisor implements SupervisorHandle {
   private firstStart = true;
   private lastExitUnclean = false;
   private lastCrashCategory: CrashCategory | undefined;
+  private escaped: ProcStat[] = [];
+  private escapeTimer: NodeJS.Timeout | undefined;
   private killedAfterTimeout = false;
   private nextStartAt: string | undefined;
   private lastExit: AppStats['lastExit'];
@@ -431,6 +434,8 @@ export class AppSupervisor implements SupervisorHandle {
     const afterMs = Math.round(performance.now() - child.spawnedAt);
     this.setState('running', `ready (${source})`);
     this.options.bus.emit('app:ready', { app: this.name, pid: child.pid, afterMs, source });
+    this.escaped = [];
+    this.scheduleEscapeScan();
     if (this.consecutiveFailures > 0) {
       this.options.bus.emit('app:recovered', {
         app: this.name,
@@ -480,7 +485,9 @@ export class AppSupervisor implements SupervisorHandle {
         config.stopSignal,
         config.stopTimeout,
         child.exited,
+        this.escaped,
       );
+      this.escaped = [];
       survivors = result.survivors;
       await within(child.outputClosed, OUTPUT_GRACE_MS);
       if (result.killedAfterTimeout) {
@@ -599,8 +606,38 @@ export class AppSupervisor implements SupervisorHandle {
       this.options.config.stopSignal,
       this.options.config.stopTimeout,
       Promise.resolve(),
+      this.escaped,
     );
+    this.escaped = [];
     return result.survivors;
+  }
+
+  /**
+   * Remember descendants that left the app's process group (daemons started
+   * with setsid). After a crash they are re-parented and cannot be found from
+   * the dead app any more, so the clean-up uses this list. Scanned once the
+   * app is ready and then every minute, because a scan reads all of /proc.
+   */
+  private scheduleEscapeScan(): void {
+    if (!hasProcFs) return;
+    if (this.escapeTimer) clearTimeout(this.escapeTimer);
+    const scan = async (): Promise<void> => {
+      const pid = this.child?.pid;
+      if (pid === undefined) return;
+      const found = escapedDescendants(pid, await listProcesses());
+      if (this.child?.pid !== pid) return;
+      for (const stat of found) {
+        if (
+          !this.escaped.some(
+            (entry) => entry.pid === stat.pid && entry.startTime === stat.startTime,
+          )
+        )
+          this.escaped.push(stat);
+      }
+      this.escapeTimer = setTimeout(() => void scan(), ESCAPE_SCAN_INTERVAL_MS);
+      this.escapeTimer.unref();
+    };
+    void scan();
   }
 
   private failure(

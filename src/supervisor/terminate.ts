@@ -22,12 +22,14 @@ export async function terminateTree(
   stopSignal: NodeJS.Signals,
   timeoutMs: number,
   exited: Promise<unknown>,
+  knownEscaped: readonly ProcStat[] = [],
 ): Promise<TerminateResult> {
   let childGone = false;
   void exited.then(() => (childGone = true));
 
   // Found before signalling: once the child dies, escaped descendants are re-parented and lost.
-  const escaped = hasProcFs ? escapedDescendants(pid, await listProcesses()) : [];
+  // knownEscaped holds those seen earlier, for a child that already died and left them behind.
+  const escaped = hasProcFs ? await liveEscaped(pid, knownEscaped) : [];
 
   await signalTree(pid, stopSignal).catch(() => false);
   for (const stat of escaped) safeSignal(stat.pid, stopSignal);
@@ -44,7 +46,26 @@ export async function terminateTree(
   return { killedAfterTimeout: true, survivors: await remaining(pid, escaped) };
 }
 
-function escapedDescendants(pid: number, processes: ProcStat[]): ProcStat[] {
+async function liveEscaped(pid: number, known: readonly ProcStat[]): Promise<ProcStat[]> {
+  const processes = await listProcesses();
+  const found = escapedDescendants(pid, processes);
+  const live = new Map(processes.map((stat) => [stat.pid, stat]));
+  for (const stat of known) {
+    const current = live.get(stat.pid);
+    // Same PID and start time: the same process, not a reused PID.
+    if (
+      current?.startTime === stat.startTime &&
+      current.state !== 'Z' &&
+      !found.some((entry) => entry.pid === stat.pid)
+    ) {
+      found.push(current);
+    }
+  }
+  return found;
+}
+
+/** Descendants of pid that left its process group (setsid, setpgid), alive now. */
+export function escapedDescendants(pid: number, processes: ProcStat[]): ProcStat[] {
   return descendantsOf(pid, processes).filter((stat) => stat.pgid !== pid && stat.state !== 'Z');
 }
 
