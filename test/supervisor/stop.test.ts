@@ -119,6 +119,23 @@ describe('stopping the process tree', () => {
     await harness.log.waitForMessage(/stopping processes the app left in its process group/);
   });
 
+  it('ends a setsid grandchild after a crash', async () => {
+    // The escaped grandchild is seen by the scan at readiness (after startSeconds),
+    // so startSeconds leaves the child time to spawn it first.
+    const harness = await setup({
+      name: 'daemonizer',
+      command: nodeCommand('grandchildren.mjs', '--setsid', '--exit-after', '1500'),
+      startSeconds: '1s',
+      restart: { maxRestarts: 0 },
+    });
+    harness.supervisor.start();
+    const { pid, escaped } = await family(harness);
+    expect(escaped).toBeDefined();
+    await harness.recorder.waitFor('app:fatal');
+    expect(groupAlive(pid)).toBe(false);
+    expect(isAlive(escaped!)).toBe(false);
+  });
+
   it('stops an app in backoff', async () => {
     const harness = await setup({
       name: 'waiting',
