@@ -27,13 +27,13 @@ export interface AppWatcherOptions {
   clock?: DebounceClock;
 }
 
-/** Changed paths listed in a log record; the message names the first three. */
+/** Changed paths listed in a log record. The message itself names the first three. */
 const LOGGED_PATHS = 20;
 const DEFAULT_REWATCH_INTERVAL_MS = 1000;
 
 interface RootState {
   root: WatchRoot;
-  /** How the root appears in messages: its watch.paths entry. */
+  /** Name of the root in messages: its watch.paths entries. */
   label: string;
   unsubscribe: Unsubscribe | undefined;
   /** Set while the directory is gone, until it is watched again. */
@@ -62,7 +62,7 @@ export class AppWatcher {
   private roots: RootState[] = [];
   private started = false;
   private stopped = false;
-  /** Error codes already logged at error level; repeats go to debug. */
+  /** Error codes already logged at error level. Repeats are logged at debug level. */
   private readonly reportedErrors = new Set<string>();
 
   constructor(options: AppWatcherOptions) {
@@ -125,7 +125,7 @@ export class AppWatcher {
     );
   }
 
-  /** Stop watching; a burst in progress is dropped. */
+  /** Stop watching and drop a burst in progress. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

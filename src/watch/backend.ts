@@ -4,7 +4,7 @@ import path from 'node:path';
 import { toPatternPath } from './globs.js';
 
 /**
- * The only module that knows how directories are watched.
+ * Watches directory trees; no other module calls fs.watch.
  *
  * On Linux it keeps one non-recursive fs.watch (one inotify watch) per
  * directory, found by a readdir walk that skips ignored directories, and
@@ -60,7 +60,8 @@ export class WatchBackendError extends Error {
   }
 }
 
-function errnoOf(error: unknown): string | undefined {
+/** The errno code of a Node system error, such as ENOENT. */
+export function errnoOf(error: unknown): string | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
 }

@@ -36,9 +36,9 @@ export function collapseBurst(changes: readonly Change[]): ChangedPath[] {
   return [...present, ...deleted];
 }
 
-/** "a.py", "a.py and b.py", "a.py, b.py, c.py and 997 more". */
-export function formatChangedFiles(paths: readonly string[], shown = 3): string {
+/** Name up to maxNames paths and count the rest: "a.py, b.py, c.py and 997 more". */
+export function formatChangedFiles(paths: readonly string[], maxNames = 3): string {
   if (paths.length <= 1) return paths[0] ?? 'nothing';
-  if (paths.length <= shown) return `${paths.slice(0, -1).join(', ')} and ${paths.at(-1)}`;
-  return `${paths.slice(0, shown).join(', ')} and ${paths.length - shown} more`;
+  if (paths.length <= maxNames) return `${paths.slice(0, -1).join(', ')} and ${paths.at(-1)}`;
+  return `${paths.slice(0, maxNames).join(', ')} and ${paths.length - maxNames} more`;
 }

@@ -1,6 +1,6 @@
 /**
  * Include and ignore patterns for the file watcher, matched against paths
- * relative to the app's base directory, with "/" as the separator.
+ * relative to the watched path, with "/" as the separator.
  *
  * Node 20 has no stable glob matcher (path.matchesGlob is experimental
  * there), so patterns compile to regular expressions here:

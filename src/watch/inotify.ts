@@ -45,7 +45,7 @@ function readLimit(sysctlFile: string, namespaceFile: string): InotifyLimit {
   return { sysctl, namespace: lower ? namespace : undefined };
 }
 
-/** The limits in force for this process; the fields are undefined off Linux. */
+/** Read the limits in force for this process. The fields are undefined off Linux. */
 export function readInotifyLimits(procRoot = '/proc'): InotifyLimits {
   return {
     watches: readLimit(
@@ -66,7 +66,7 @@ function describeLimit(name: string, limit: InotifyLimit): string {
   return `${current}, and this user namespace allows ${limit.namespace}`;
 }
 
-/** The fix for "inotify watch limit reached" (ENOSPC), with the limit in force. */
+/** Describe the fix for "inotify watch limit reached" (ENOSPC), with the limit in force. */
 export function watchLimitHint(limit: InotifyLimit): string {
   return (
     `the inotify watch limit is reached (${describeLimit(WATCHES_SYSCTL, limit)}): every watched ` +
@@ -77,7 +77,7 @@ export function watchLimitHint(limit: InotifyLimit): string {
   );
 }
 
-/** The fix for "inotify instance limit reached" (EMFILE), with the limit in force. */
+/** Describe the fix for "inotify instance limit reached" (EMFILE), with the limit in force. */
 export function instanceLimitHint(limit: InotifyLimit): string {
   return (
     `the inotify instance limit is reached (${describeLimit(INSTANCES_SYSCTL, limit)}): ` +

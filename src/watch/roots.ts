@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { errnoOf } from './backend.js';
 import { permissionDeniedMessage, WatchError } from './errors.js';
 
 /** One directory to watch, from one or more entries of watch.paths. */
@@ -11,11 +12,6 @@ export interface WatchRoot {
   dir: string;
   /** Set when only some files of dir count (entries of watch.paths that are files). */
   files: Set<string> | undefined;
-}
-
-function errnoOf(error: unknown): string | undefined {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 async function assertReadableDirectory(dir: string): Promise<void> {

@@ -18,7 +18,7 @@ afterEach(async () => {
   await temps.removeAll();
 });
 
-/** A small app tree: app.py, pkg/cameras.py, and the directories the defaults ignore. */
+/** Create a small app tree: app.py, pkg/cameras.py, and the directories the defaults ignore. */
 async function makeApp(): Promise<string> {
   const dir = await temps.make('crashproof-watch-');
   await mkdir(path.join(dir, 'pkg'));

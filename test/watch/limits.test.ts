@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TempDirs } from '../helpers/temp.js';
 
 /*
- * Errors that need another user or lower kernel limits: root never sees
+ * Errors that need another user or lower kernel limits: root never gets
  * EACCES, and the inotify limits are shared by the whole machine. The
  * watcher runs in a child process: as uid 65534 through setpriv, or as
  * root of a new user namespace whose own inotify watch limit is lowered
@@ -72,7 +72,7 @@ function canUnshareUserNamespace(): boolean {
   }
 }
 
-/** A tree that an unprivileged user can reach: /tmp's mode lets everyone in. */
+/** Create a tree that an unprivileged user can reach, because the temporary directory lets everyone in. */
 async function makeSharedTree(): Promise<string> {
   const dir = await temps.make('crashproof-watch-perm-');
   await chmod(dir, 0o755);

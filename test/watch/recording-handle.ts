@@ -2,7 +2,7 @@ import type { AppState, RestartRequest } from '../../src/events.js';
 import type { SupervisorHandle } from '../../src/supervisor/handle.js';
 
 /**
- * A SupervisorHandle that records what the watcher asks for. It is the
+ * A SupervisorHandle that records what the watcher requests. It is the
  * supervisor's interface, not a process: the watcher never touches one.
  */
 export class RecordingHandle implements SupervisorHandle {
