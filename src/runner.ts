@@ -131,9 +131,12 @@ export class Runner {
       `crashproof (pid ${process.pid}) supervising ${config.apps.length} app(s)`,
     );
     await this.stateStore.writeNow();
+    // A stop signal during the steps above must not be followed by starting apps.
+    if (this.isStopping) return;
     for (const attachment of this.runnerAttachments) await attachment.start();
     for (const [name, supervisor] of this.supervisors) {
       for (const attachment of this.attachments.get(name) ?? []) await attachment.start();
+      if (this.isStopping) return;
       if (supervisor.config.autostart) supervisor.start();
     }
   }
@@ -240,6 +243,11 @@ export class Runner {
 
   reporterKeep(): number {
     return this.options.config.reports.keep;
+  }
+
+  /** True once shutdown() has begun. */
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
   }
 
   /** Write the state file now (the status server records its URL there). */

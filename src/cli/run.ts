@@ -82,7 +82,7 @@ export async function runCommand(options: RunCommandOptions, command: string[]):
   }
 
   // Started after the lock is held, so a second runner never replaces the first one's token file.
-  if (config.status.enabled) {
+  if (config.status.enabled && !runner.isStopping) {
     try {
       await startStatusServer(runner, config.status, logger, {
         attach: (supervisor) => attachApp(runner, supervisor, shared),

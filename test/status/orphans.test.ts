@@ -54,6 +54,36 @@ describe('orphans of a killed runner', () => {
     expect((await exitOf(second)).code).toBe(0);
   });
 
+  it('ends a group whose leader died too', async () => {
+    const dir = await harness.temp.make();
+    const logDir = path.join(dir, 'logs');
+    const first = harness.start(['run', ...FAST, ...APP], dir);
+    const before = await waitForRunning(logDir, 'cam');
+    const orphan = before.apps.cam!.pid!;
+    const printed = await waitFor(async () => {
+      const text = await readFile(path.join(logDir, 'cam.out.log'), 'utf8').catch(() => '');
+      return text.includes('grandchild')
+        ? (JSON.parse(text.split('\n')[0]!) as { grandchild: number })
+        : undefined;
+    }, 'the app to print its PIDs');
+
+    first.signal('SIGKILL');
+    await exitOf(first);
+    // The app dies after its runner; its sleep grandchild keeps the group alive.
+    process.kill(orphan, 'SIGKILL');
+    await waitFor(() => !isAlive(orphan), 'the app to die');
+    expect(isAlive(printed.grandchild)).toBe(true);
+
+    const second = harness.start(['run', ...FAST, ...APP], dir);
+    await second.waitForOutput(
+      new RegExp(`ending process group ${orphan} left by a runner that was killed`),
+    );
+    await waitFor(() => !isAlive(printed.grandchild), 'the leftover grandchild to end');
+
+    second.signal('SIGTERM');
+    expect((await exitOf(second)).code).toBe(0);
+  });
+
   it('leaves a reused PID alone', async () => {
     const dir = await harness.temp.make();
     const logDir = path.join(dir, 'logs');
