@@ -10,6 +10,8 @@ import { createHealthAttachment } from './health/attachment.js';
 import { createNotifier } from './notify/notifier.js';
 import type { Runner } from './runner.js';
 import type { AppSupervisor, CrashFacts } from './supervisor/app-supervisor.js';
+import { AppWatcher } from './watch/app-watcher.js';
+import { WatchError } from './watch/errors.js';
 
 /** Runner-wide parts that per-app attachments share. */
 export interface SharedParts {
@@ -158,6 +160,32 @@ export function attachApp(runner: Runner, supervisor: AppSupervisor, shared: Sha
       });
     },
   });
+
+  if (app.watch !== undefined && app.watch.enabled) {
+    const watcher = new AppWatcher({
+      app: app.name,
+      config: app.watch,
+      baseDir: runner.config.baseDir,
+      handle: supervisor,
+      logger,
+      bus: runner.bus,
+    });
+    runner.attach(app.name, {
+      start: async () => {
+        try {
+          await watcher.start();
+        } catch (error) {
+          // A path that does not exist or cannot be read is a configuration problem (exit 78).
+          if (error instanceof WatchError)
+            throw new ConfigError([
+              { source: `app ${app.name}: watch.paths`, message: error.message },
+            ]);
+          throw error;
+        }
+      },
+      stop: () => watcher.stop(),
+    });
+  }
 
   if (app.startConditions.length > 0) {
     supervisor.addPreStartHook(async (context) => {

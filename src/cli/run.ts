@@ -8,7 +8,7 @@ import { LockHeldError } from '../status/lock.js';
 import { startStatusServer } from '../status/server.js';
 import { signalGroup } from '../supervisor/kill.js';
 import { attachApp, createClassifier, type SharedParts, wireRunner } from '../wiring.js';
-import { EXIT_FATAL, printConfigError } from './exit-codes.js';
+import { EXIT_CONFIG, EXIT_FATAL, printConfigError } from './exit-codes.js';
 import { installSignalHandlers } from './signals.js';
 
 export interface RunCommandOptions extends RunFlags {
@@ -70,6 +70,11 @@ export async function runCommand(options: RunCommandOptions, command: string[]):
     removeHandlers();
     if (error instanceof ConfigError) {
       logger.error({ problems: error.problems }, error.message);
+      // Apps started before the problem showed up (a watch path of a later app) are stopped.
+      const started = [...runner.supervisors.values()].some(
+        (supervisor) => supervisor.state !== 'stopped',
+      );
+      if (started) await runner.shutdown('invalid configuration', EXIT_CONFIG);
       await runnerLog.flush();
       return printConfigError(error);
     }
