@@ -15,7 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { identify, isAlive, killIfAlive, killProcessesNaming, waitFor } from './proc.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CRASHPROOF = path.join(ROOT, 'dist/cli/main.js');
+/** The crashproof CLI under test; CRASHPROOF_BENCH_CLI points at another build (to compare a change). */
+const CRASHPROOF = path.resolve(
+  process.env.CRASHPROOF_BENCH_CLI ?? path.join(ROOT, 'dist/cli/main.js'),
+);
 const PM2 = path.join(ROOT, 'node_modules/pm2/bin/pm2');
 const SUPERVISORD = '/usr/bin/supervisord';
 export const PYTHON = '/usr/bin/python3';
