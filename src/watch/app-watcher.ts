@@ -105,12 +105,20 @@ export class AppWatcher {
     }));
 
     try {
-      for (const state of this.roots) state.unsubscribe = await this.subscribeRoot(state);
+      for (const state of this.roots) {
+        if (this.stopped) return;
+        const unsubscribe = await this.subscribeRoot(state);
+        // stop() ran during the walk and could not close this subscription yet.
+        if (this.stopped) {
+          await unsubscribe();
+          return;
+        }
+        state.unsubscribe = unsubscribe;
+      }
     } catch (error) {
       await this.stop();
       throw error instanceof WatchBackendError ? explainBackendError(error) : error;
     }
-    if (this.stopped) return;
 
     const readyMs = Math.round(performance.now() - startedAt);
     this.logger.info(

@@ -233,6 +233,28 @@ describe('AppWatcher', () => {
     expect((error as WatchError).code).toBe('ENOENT');
   });
 
+  it('closes every watch when stopped during the start', async () => {
+    const dir = await makeApp();
+    const fsWatches = () =>
+      process.getActiveResourcesInfo().filter((resource) => resource === 'FSEventWrap').length;
+    const before = fsWatches();
+
+    const watcher = new AppWatcher({
+      app: 'web',
+      config: watchSchema.parse({ paths: ['.', 'pkg/cameras.py'] }),
+      baseDir: dir,
+      handle: new RecordingHandle('web'),
+      logger: memoryLogger().logger,
+      bus: new EventBus(),
+    });
+    const starting = watcher.start();
+    await watcher.stop();
+    await starting;
+
+    // A closed watch leaves the list once its handle's close callback has run.
+    await waitFor(() => fsWatches() === before, `${before} fs.watch handles, as before the start`);
+  });
+
   it('does nothing when turned off', async () => {
     const dir = await makeApp();
     const { log } = await startWatcher(dir, { enabled: false });
