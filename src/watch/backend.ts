@@ -208,7 +208,8 @@ class DirectoryTree {
           this.reportError(error, absolute);
           return;
         }
-        this.forgetTree(absolute);
+        // Only watched directories have watches below them: a file's removal costs no scan.
+        if (this.watched.has(absolute)) this.forgetTree(absolute);
         this.queue('delete', absolute);
       },
     );
