@@ -206,6 +206,13 @@ export class AppSupervisor implements SupervisorHandle {
       );
       return false;
     };
+    // In development a saved fix should bring back an app that crashed until fatal.
+    if (this.currentState === 'fatal' && request.cause === 'watch') {
+      this.options.bus.emit('app:restart-requested', { app: this.name, request, accepted: true });
+      this.stats.countRestart('watch');
+      this.start();
+      return true;
+    }
     if (this.currentState === 'stopped' || this.currentState === 'fatal')
       return reject(`app is ${this.currentState}`);
     if (this.handlingExit) return reject('the app just exited and its restart is being decided');
