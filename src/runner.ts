@@ -7,7 +7,7 @@ import { parseSize } from './config/units.js';
 import { type Classification, type CrashContext, CrashReporter } from './crash/report.js';
 import { writeSummaryReport } from './crash/summary.js';
 import { EventBus } from './events.js';
-import { acquireLock } from './status/lock.js';
+import { acquireLock, LockHeldError } from './status/lock.js';
 import { cleanUpOrphans } from './status/orphans.js';
 import { readStateFile, STATE_FILE, type StateDocument } from './status/state-file.js';
 import { StateStore } from './status/state-store.js';
@@ -111,7 +111,16 @@ export class Runner {
       procStartTime: (await readProcStat(process.pid))?.startTime,
       bootId: await readBootId(),
     };
-    this.releaseLock = await acquireLock(this.logDir, this.identity);
+    try {
+      this.releaseLock = await acquireLock(this.logDir, this.identity);
+    } catch (error) {
+      if (error instanceof LockHeldError) throw error;
+      // A full or read-only log disk must not keep the cameras' app down.
+      logger.error(
+        { logDir: this.logDir, err: error },
+        `cannot take the lock in ${this.logDir} (${(error as Error).message}); supervising without the lock, so start no second runner on this directory`,
+      );
+    }
     const previous = await readStateFile(path.join(this.logDir, STATE_FILE));
     await cleanUpOrphans(previous, logger);
     if (previous !== undefined && !previous.runner.stopped) {

@@ -161,7 +161,7 @@ export function attachApp(runner: Runner, supervisor: AppSupervisor, shared: Sha
     },
   });
 
-  if (app.watch !== undefined && app.watch.enabled) {
+  if (app.watch?.enabled) {
     const watcher = new AppWatcher({
       app: app.name,
       config: app.watch,

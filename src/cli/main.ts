@@ -84,7 +84,9 @@ program
   )
   .option('--no-status', 'do not start the status server')
   .action(async (command: string[], options: RunCommandOptions) => {
-    process.exitCode = await runCommand(options, command);
+    // Exit explicitly: handles that outlive the apps (a pipe held by a stray
+    // descendant, a keep-alive socket) must not keep a stopped runner alive.
+    process.exit(await runCommand(options, command));
   });
 
 program

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import type { RunFlags } from '../config/flags.js';
 import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema/index.js';
+import { parseSize } from '../config/units.js';
 import { createRunnerLogger } from '../logging/logger.js';
 import { Runner } from '../runner.js';
 import { LockHeldError } from '../status/lock.js';
@@ -10,6 +12,12 @@ import { signalGroup } from '../supervisor/kill.js';
 import { attachApp, createClassifier, type SharedParts, wireRunner } from '../wiring.js';
 import { EXIT_CONFIG, EXIT_FATAL, printConfigError } from './exit-codes.js';
 import { installSignalHandlers } from './signals.js';
+
+function rotationOf(config: Config): { maxBytes: number; maxFiles: number } | undefined {
+  const maxBytes =
+    config.logging.maxFileSize === undefined ? undefined : parseSize(config.logging.maxFileSize);
+  return maxBytes === undefined ? undefined : { maxBytes, maxFiles: config.logging.maxFiles };
+}
 
 export interface RunCommandOptions extends RunFlags {
   config?: string;
@@ -34,6 +42,7 @@ export async function runCommand(options: RunCommandOptions, command: string[]):
   const logDir = path.resolve(config.baseDir, config.logging.dir);
   const runnerLog = createRunnerLogger({
     file: path.resolve(logDir, config.logging.file),
+    rotation: rotationOf(config),
     level: config.logging.level,
     console: config.logging.console,
   });

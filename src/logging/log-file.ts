@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /** How a LogFile reports trouble; it never throws into the caller. */
 export interface LogFileEvents {
-  /** Called once when writing starts failing (disk full, read-only) and once when it works again. */
+  /** Called once when writing starts failing (disk full, read-only) and once when a write succeeds again. */
   onTrouble(message: string, error?: unknown): void;
 }
 
@@ -19,6 +19,8 @@ const RETRY_MS = 5000;
 export class LogFile {
   private stream: WriteStream | undefined;
   private failing = false;
+  /** The owner was told that writing fails and has not yet heard that it works again. */
+  private troubleAnnounced = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private drainWaiters: Array<() => void> = [];
   private size = 0;
@@ -41,7 +43,11 @@ export class LogFile {
     }
     this.writtenBytes += chunk.length;
     this.size += chunk.length;
-    const ok = stream.write(chunk);
+    // After trouble, only a write that reached the file counts as recovery:
+    // on a full disk the reopen succeeds and the next write fails again.
+    const ok = this.troubleAnnounced
+      ? stream.write(chunk, (error) => this.confirmRecovery(error))
+      : stream.write(chunk);
     if (this.rotation !== undefined && this.size >= this.rotation.maxBytes) void this.rotate();
     return ok;
   }
@@ -85,12 +91,7 @@ export class LogFile {
     stream.on('error', (error) => this.fail(error, stream));
     stream.on('drain', () => this.releaseDrainWaiters());
     stream.on('open', () => {
-      if (this.failing) {
-        this.failing = false;
-        this.events.onTrouble(
-          `writing ${this.filePath} works again; ${this.droppedBytes} bytes were dropped meanwhile`,
-        );
-      }
+      this.failing = false;
     });
     this.stream = stream;
     this.size = 0;
@@ -104,8 +105,9 @@ export class LogFile {
 
   private fail(error: unknown, stream?: WriteStream): void {
     if (stream !== undefined && stream !== this.stream) return;
-    if (!this.failing) {
-      this.failing = true;
+    this.failing = true;
+    if (!this.troubleAnnounced) {
+      this.troubleAnnounced = true;
       this.events.onTrouble(
         `cannot write ${this.filePath}; output is dropped until it works again`,
         error,
@@ -121,6 +123,14 @@ export class LogFile {
       }, RETRY_MS);
       this.retryTimer.unref();
     }
+  }
+
+  private confirmRecovery(error: Error | null | undefined): void {
+    if (error || !this.troubleAnnounced) return;
+    this.troubleAnnounced = false;
+    this.events.onTrouble(
+      `writing ${this.filePath} works again; ${this.droppedBytes} bytes were dropped meanwhile`,
+    );
   }
 
   private releaseDrainWaiters(): void {

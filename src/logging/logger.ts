@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { redactDeep, redactText } from '../crash/redact.js';
+import { LogFile } from './log-file.js';
 
 export interface LoggerOptions {
   /** The runner's JSON log file, or undefined for console only. */
@@ -10,6 +9,8 @@ export interface LoggerOptions {
   level: string;
   /** Console format; auto is pretty on a TTY and JSON lines otherwise. */
   console: 'auto' | 'pretty' | 'json' | 'off';
+  /** Built-in size rotation of the log file (logging.maxFileSize, logging.maxFiles). */
+  rotation?: { maxBytes: number; maxFiles: number };
   stdout?: NodeJS.WriteStream;
 }
 
@@ -22,38 +23,30 @@ export interface RunnerLogger {
 }
 
 /**
- * The runner's logger: pino JSON lines to the log file (asynchronous, so a
- * slow disk never delays supervision) and readable lines on the console.
+ * The runner's logger: pino JSON lines to the log file and readable lines
+ * on the console. The file is a LogFile, the same writer as app output:
+ * asynchronous, so a slow disk never delays supervision, and a full or
+ * read-only disk costs one console warning while console logging goes on.
  * Every record is redacted, because messages may quote camera URLs.
- * A full or read-only disk costs one console warning; logging to the
- * console goes on and the file is retried on the next reopen.
  */
 export function createRunnerLogger(options: LoggerOptions): RunnerLogger {
   const stdout = options.stdout ?? process.stdout;
   const streams: pino.StreamEntry[] = [];
-  let fileDestination: ReturnType<typeof pino.destination> | undefined;
-  let fileFailing = false;
+  let file: LogFile | undefined;
 
   if (options.file !== undefined) {
-    try {
-      mkdirSync(path.dirname(options.file), { recursive: true });
-    } catch {
-      // Reported through the destination's error below.
-    }
-    fileDestination = pino.destination({
-      dest: options.file,
-      sync: false,
-      mkdir: true,
-      append: true,
-    });
-    fileDestination.on('error', (error: Error) => {
-      if (fileFailing) return;
-      fileFailing = true;
-      stdout.write(
-        `crashproof: cannot write the log file ${options.file}: ${error.message}; logging to the console only until it works again\n`,
-      );
-    });
-    streams.push({ level: 'trace', stream: fileDestination });
+    file = new LogFile(
+      options.file,
+      {
+        onTrouble: (message, error) => {
+          const detail = error instanceof Error ? `: ${error.message}` : '';
+          stdout.write(`crashproof: ${message}${detail}\n`);
+        },
+      },
+      options.rotation,
+    );
+    const target = file;
+    streams.push({ level: 'trace', stream: { write: (line: string) => void target.write(line) } });
   }
 
   const consoleMode =
@@ -96,26 +89,11 @@ export function createRunnerLogger(options: LoggerOptions): RunnerLogger {
   return {
     logger,
     reopen() {
-      if (fileDestination === undefined) return;
-      try {
-        fileDestination.reopen();
-        fileFailing = false;
-      } catch (error) {
-        stdout.write(`crashproof: cannot reopen ${options.file}: ${(error as Error).message}\n`);
-      }
+      file?.reopen();
     },
-    flush() {
-      return new Promise((resolve) => {
-        if (fileDestination === undefined || fileFailing) {
-          resolve();
-          return;
-        }
-        fileDestination.flush((error) => {
-          if (error)
-            stdout.write(`crashproof: flushing ${options.file} failed: ${error.message}\n`);
-          resolve();
-        });
-      });
+    async flush() {
+      await file?.waitForDrain();
+      await file?.close();
     },
   };
 }

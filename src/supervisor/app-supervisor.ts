@@ -385,6 +385,9 @@ export class AppSupervisor implements SupervisorHandle {
     const pid = processHandle.pid;
     if (pid === undefined) return; // 'error' follows and ends the start.
 
+    // Each crash report shows the output of its own run only.
+    this.stdoutTail.clear();
+    this.stderrTail.clear();
     const echo = this.echoStream();
     const prefix = `[${this.name}] `;
     pipeOutput(processHandle.stdout!, {
@@ -443,13 +446,6 @@ export class AppSupervisor implements SupervisorHandle {
     this.options.bus.emit('app:ready', { app: this.name, pid: child.pid, afterMs, source });
     this.escaped = [];
     this.scheduleEscapeScan();
-    if (this.consecutiveFailures > 0) {
-      this.options.bus.emit('app:recovered', {
-        app: this.name,
-        afterCrashes: this.consecutiveFailures,
-      });
-      this.consecutiveFailures = 0;
-    }
     this.healthy = true;
     this.healthySince = performance.now();
     this.scheduleBudgetReset();
@@ -471,6 +467,14 @@ export class AppSupervisor implements SupervisorHandle {
       );
       this.options.bus.emit('app:budget-reset', { app: this.name, healthyForMs });
       this.attempts = 0;
+      // Recovered means up and healthy for resetAfter, not merely ready again inside a crash loop.
+      if (this.consecutiveFailures > 0) {
+        this.options.bus.emit('app:recovered', {
+          app: this.name,
+          afterCrashes: this.consecutiveFailures,
+        });
+        this.consecutiveFailures = 0;
+      }
     }, remaining);
   }
 
@@ -497,6 +501,7 @@ export class AppSupervisor implements SupervisorHandle {
       this.escaped = [];
       survivors = result.survivors;
       await within(child.outputClosed, OUTPUT_GRACE_MS);
+      this.releaseOutput(child);
       if (result.killedAfterTimeout) {
         this.killedAfterTimeout = true;
         this.lastExitUnclean = true;
@@ -584,6 +589,7 @@ export class AppSupervisor implements SupervisorHandle {
     const outputClosed = child?.outputClosed ?? Promise.resolve();
     void this.cleanUpGroup(pid).then(async (survivors) => {
       await within(outputClosed, OUTPUT_GRACE_MS);
+      if (child !== undefined) this.releaseOutput(child);
       this.handlingExit = false;
       this.failure({
         cause: duringStart ? 'start-failure' : 'crash',
@@ -598,6 +604,24 @@ export class AppSupervisor implements SupervisorHandle {
         pid,
       });
     });
+  }
+
+  /**
+   * Close the app's stdout and stderr once the grace period after its exit
+   * is over. A descendant that escaped the clean-up (it daemonized before any
+   * scan saw it) can hold them open for ever, which would keep the runner
+   * from exiting and leak a pipe per restart; its further output is dropped.
+   */
+  private releaseOutput(child: RunningChild): void {
+    const open = [child.process.stdout, child.process.stderr].filter(
+      (stream) => stream !== null && !stream.destroyed && !stream.readableEnded,
+    );
+    if (open.length === 0) return;
+    for (const stream of open) stream?.destroy();
+    this.options.logger.warn(
+      { app: this.name, pid: child.pid },
+      'a process the app started still holds its output after the app exited; closed the pipes, so its further output is dropped',
+    );
   }
 
   /** After an unexpected exit, stop what the app left running in its group (ffmpeg, workers). */
@@ -660,14 +684,20 @@ export class AppSupervisor implements SupervisorHandle {
       this.resolveStopWaiters();
       return;
     }
-    this.stats.crashes++;
-    this.consecutiveFailures++;
     const decision: RestartDecision = decideRestart(config.restart, {
       cause: facts.cause,
       exitCode: facts.exitCode,
       signal: facts.signal,
       attempts: this.attempts,
     });
+    if (decision.action === 'stop') {
+      // A clean exit that the policy does not restart is no crash: no report, no count.
+      this.setState('stopped', decision.reason);
+      this.resolveStopWaiters();
+      return;
+    }
+    this.stats.crashes++;
+    this.consecutiveFailures++;
     const attempt = decision.action === 'restart' ? decision.attempt : this.attempts;
     const nextDelayMs = decision.action === 'restart' ? decision.delayMs : null;
 
@@ -686,9 +716,6 @@ export class AppSupervisor implements SupervisorHandle {
       this.attempts = decision.attempt;
       this.stats.countRestart(facts.cause);
       this.enterBackoff(decision.delayMs, facts.cause, facts.reason);
-    } else if (decision.action === 'stop') {
-      this.setState('stopped', decision.reason);
-      this.resolveStopWaiters();
     } else {
       this.setState('fatal', decision.reason);
       logger.error({ app: this.name, attempts: this.attempts }, `fatal: ${decision.reason}`);
