@@ -78,6 +78,10 @@ export class Runner {
 
     this.bus.on('app:state', () => void this.stateStore.writeNow());
     this.bus.on('app:spawn', () => this.stateStore.touch());
+    // Memory, health and camera changes reach `crashproof status` within a second (writes are throttled).
+    this.bus.on('resource:sample', () => this.stateStore.touch());
+    this.bus.on('health:state', () => this.stateStore.touch());
+    this.bus.on('camera:state', () => this.stateStore.touch());
     this.bus.on('app:fatal', (event) => this.onFatal(event.app));
     // A policy stop (restart "never" or "on-failure" after a clean exit) comes straight from running or starting.
     this.bus.on('app:state', (event) => {

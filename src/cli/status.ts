@@ -74,7 +74,7 @@ export function renderStatus(state: StateDocument, alive: boolean, nowMs: number
       app.state,
       app.pid === undefined || app.pid === null ? '-' : String(app.pid),
       app.state === 'running' || app.state === 'starting'
-        ? formatDuration(Math.round(app.uptimeMs / 1000) * 1000)
+        ? formatDuration(Math.round(liveUptimeMs(app, alive, nowMs) / 1000) * 1000)
         : '-',
       String(app.restartsTotal),
       String(app.crashes),
@@ -100,6 +100,19 @@ export function renderStatus(state: StateDocument, alive: boolean, nowMs: number
     lines.push(...table([['CAMERA', 'STATUS', 'LATENCY', 'SINCE', 'DETAIL'], ...cameraRows]));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The state file is written on events, not on a clock, so while the runner
+ * is alive the uptime is computed from the child's start time instead.
+ */
+function liveUptimeMs(
+  app: { uptimeMs: number; startedAt?: string },
+  alive: boolean,
+  nowMs: number,
+): number {
+  const started = app.startedAt === undefined ? Number.NaN : Date.parse(app.startedAt);
+  return alive && Number.isFinite(started) ? Math.max(0, nowMs - started) : app.uptimeMs;
 }
 
 function camerasOf(state: StateDocument, app: string): string {
