@@ -156,7 +156,8 @@ export function attachApp(runner: Runner, supervisor: AppSupervisor, shared: Sha
     contribute: (context) => {
       context.cameras = shared.cameras.states().filter((camera) => {
         const owner = cameraApp(runner.config, camera.name);
-        return owner === undefined || owner === app.name;
+        // A camera without app: belongs to the only app, but is nobody's among several.
+        return owner === app.name || (owner === undefined && runner.supervisors.size === 1);
       });
     },
   });
