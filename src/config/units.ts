@@ -69,6 +69,20 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
+/**
+ * Maximum duration anywhere in the config: 24 days. Node's timers take at most
+ * 2^31-1 ms (about 24.8 days) and fire after 1 ms when given more, so a longer
+ * interval would become a busy loop instead of a long wait.
+ */
+export const MAX_DURATION_MS = 24 * 86_400_000;
+
+/** Explain why a duration of this many ms is too long ("30 days is longer than ..."); undefined when it fits. */
+export function durationTooLong(ms: number): string | undefined {
+  if (ms <= MAX_DURATION_MS) return undefined;
+  const days = Number((ms / 86_400_000).toFixed(1));
+  return `${days} days is longer than the limit of 24 days (${MAX_DURATION_MS} ms, the longest wait a timer can hold): use at most "24d"`;
+}
+
 /** A zod field for a duration string; the parsed value is milliseconds. */
 export function duration() {
   return z
@@ -80,6 +94,11 @@ export function duration() {
           code: 'custom',
           message: `invalid duration "${text}": use a number with a unit, such as "500ms", "1.5s", "5m" or "1h"`,
         });
+        return z.NEVER;
+      }
+      const tooLong = durationTooLong(ms);
+      if (tooLong !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `duration "${text}" is too long: ${tooLong}` });
         return z.NEVER;
       }
       return ms;

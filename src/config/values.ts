@@ -1,4 +1,4 @@
-import { parseDuration } from './units.js';
+import { durationTooLong, parseDuration } from './units.js';
 
 /** A parsed scalar, or the reason it was rejected (phrased as what is accepted). */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
@@ -34,14 +34,18 @@ export function parseNumber(text: string, min: number, max: number): Parsed<numb
 /**
  * Parse a duration given as seconds ("1.5", as the original runner's
  * variables took it) or with a unit ("1500ms", "2m"). Returns milliseconds.
+ * More than 24 days is rejected: a timer cannot wait that long.
  */
 export function parseSecondsOrDuration(text: string, minMs: number): Parsed<number> {
   const trimmed = text.trim();
-  const expected = `seconds as a number ("1.5") or a duration with a unit ("500ms", "2m"), at least ${minMs} ms`;
+  const expected = `seconds as a number ("1.5") or a duration with a unit ("500ms", "2m"), from ${minMs} ms to 24 days`;
   let ms: number | undefined;
   if (/^\d+(\.\d+)?$/.test(trimmed)) ms = Math.round(Number(trimmed) * 1000);
   else ms = parseDuration(trimmed);
-  if (ms === undefined || ms < minMs) return { ok: false, expected };
+  if (ms === undefined || !Number.isFinite(ms) || ms < minMs) return { ok: false, expected };
+  const tooLong = durationTooLong(ms);
+  if (tooLong !== undefined)
+    return { ok: false, expected: `a duration of at most 24 days: ${tooLong}` };
   return { ok: true, value: ms };
 }
 
