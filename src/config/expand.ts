@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ConfigProblem } from './errors.js';
-import { formatPath } from './errors.js';
+import { describeReadError, formatPath } from './errors.js';
 
 const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -67,7 +67,7 @@ export async function readEnvFile(
       message:
         code === 'ENOENT'
           ? 'file not found: create it or remove envFile'
-          : `cannot read: ${String(error)}`,
+          : describeReadError(error, path),
     });
     return { values, problems };
   }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
+import { redactText } from '../crash/redact.js';
 import {
   buildEnvAppConfig,
   readSeedVariables,
@@ -9,10 +10,17 @@ import {
   SEED_VARIABLES,
   TAPO_VARIABLES,
 } from './env-vars.js';
-import { ConfigError, type ConfigProblem, problemsFromZod } from './errors.js';
+import {
+  ConfigError,
+  type ConfigProblem,
+  configErrorMap,
+  describeReadError,
+  problemsFromZod,
+} from './errors.js';
 import { expandVariables, readEnvFile } from './expand.js';
 import { type FlagOverrides, type RunFlags, readRunFlags } from './flags.js';
 import { type Config, configSchema } from './schema/index.js';
+import { parseCommandLine } from './values.js';
 
 export const DEFAULT_CONFIG_FILE = 'crashproof.yaml';
 
@@ -80,7 +88,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     origin: LoadedConfig['origin'],
   ): LoadedConfig {
     const prefix = source === undefined ? '' : `${source}: `;
-    const result = configSchema.safeParse(input);
+    const result = configSchema.safeParse(input, { error: configErrorMap });
     if (!result.success) problems.push(...problemsFromZod(result.error, input, prefix));
     if (problems.length > 0 || !result.success) throw new ConfigError(problems);
     return { config: { ...result.data, baseDir, source }, warnings, origin };
@@ -132,17 +140,82 @@ function adHocInput(
   return input;
 }
 
-/** "python3 -m app.web" → "app.web"; "node server.js" → "server"; "./run.sh" → "run". */
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'ash']);
+const INTERPRETERS = new Set(['node', 'python', 'python3', 'deno', 'bun', 'ruby', 'perl', 'php']);
+/** Interpreter options whose value is the next word ("node -r dotenv/config app.js"). */
+const OPTIONS_WITH_VALUE = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '-C',
+  '--conditions',
+  '--env-file',
+  '--title',
+  '-W',
+  '-X',
+  '-o',
+  '-O',
+]);
+
+/**
+ * Name an ad hoc app after what it runs: "python3 -m app.web" → "app.web",
+ * "node --inspect server.js" → "server", "sh -c 'exec uvicorn main:app'" →
+ * "uvicorn", "./run.sh" → "run". The result always passes the schema's rule.
+ */
 export function defaultAppName(command: string[]): string {
+  return sanitizeAppName(nameOf(command, 0));
+}
+
+function nameOf(command: string[], depth: number): string {
+  // A single word with spaces is a shell command line (run --shell).
+  if (command.length === 1 && /\s/.test(command[0]!.trim()) && depth < 2) {
+    return nameOf(scriptWords(command[0]!), depth + 1);
+  }
   const program = path.basename(command[0] ?? 'app');
-  const moduleIndex = command.indexOf('-m');
-  const candidate =
-    moduleIndex >= 0 && command[moduleIndex + 1] ? command[moduleIndex + 1]! : program;
-  const script =
-    ['node', 'python', 'python3', 'bash', 'sh'].includes(program) && moduleIndex < 0 && command[1]
-      ? path.basename(command[1])
-      : candidate;
-  const name = script
+  const isShell = SHELLS.has(program);
+  if (program === 'env' || isShell || INTERPRETERS.has(program) || /^python3\.\d+$/.test(program)) {
+    for (let i = 1; i < command.length; i++) {
+      const word = command[i]!;
+      if (word === '--') return command[i + 1] ?? program;
+      if (word === '-m' && command[i + 1] !== undefined) return command[i + 1]!;
+      if (isShell && /^-[a-z]*c[a-z]*$/.test(word) && command[i + 1] !== undefined) {
+        return depth < 2 ? nameOf(scriptWords(command[i + 1]!), depth + 1) : program;
+      }
+      // python -c CODE and node -e CODE run inline code: the program is the best name.
+      if (['-c', '-e', '--eval', '-p', '--print'].includes(word)) return program;
+      if (OPTIONS_WITH_VALUE.has(word)) {
+        i++;
+        continue;
+      }
+      if (word.startsWith('-')) continue;
+      if (program === 'env') {
+        if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) continue;
+        return nameOf(command.slice(i), depth);
+      }
+      return word;
+    }
+  }
+  return program;
+}
+
+/** Return the words of a shell script's first command, without "exec" and VAR=value prefixes. */
+function scriptWords(script: string): string[] {
+  const parsed = parseCommandLine(script);
+  const words = parsed.ok ? parsed.value : script.trim().split(/\s+/);
+  let start = 0;
+  while (
+    start < words.length - 1 &&
+    (words[start] === 'exec' || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[start]!))
+  )
+    start++;
+  return words.slice(start);
+}
+
+function sanitizeAppName(candidate: string): string {
+  const name = path
+    .basename(candidate)
     .replace(/\.(js|mjs|cjs|ts|py|sh)$/, '')
     .replace(/[^A-Za-z0-9._-]/g, '-')
     .replace(/^[^A-Za-z0-9]+/, '');
@@ -154,40 +227,9 @@ async function fileInput(
   env: Record<string, string | undefined>,
   problems: ConfigProblem[],
 ): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(filePath, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const message =
-      code === 'ENOENT'
-        ? 'file not found: check the path given to --config'
-        : `cannot read the file: ${(error as Error).message}`;
-    throw new ConfigError([{ source: filePath, message }]);
-  }
-
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      document.errors.map((error) => ({
-        source: filePath,
-        message: `YAML syntax error: ${error.message.split('\n')[0]}`,
-      })),
-    );
-  }
-  const raw: unknown = document.toJS();
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError([
-      {
-        source: filePath,
-        message: 'expected a mapping with an "apps" list at the top level',
-        value: raw,
-      },
-    ]);
-  }
-
+  const raw = await readYamlMapping(filePath);
   let variables: Record<string, string | undefined> = env;
-  const envFile = (raw as Record<string, unknown>).envFile;
+  const envFile = raw.envFile;
   if (typeof envFile === 'string') {
     const fromFile = await readEnvFile(path.resolve(path.dirname(filePath), envFile));
     problems.push(...fromFile.problems);
@@ -197,6 +239,106 @@ async function fileInput(
   const expanded = expandVariables(raw, variables, `${filePath}: `);
   problems.push(...expanded.problems);
   return expanded.value as Record<string, unknown>;
+}
+
+/** Maximum config file size, checked before parsing; a real config is a few KiB. */
+export const MAX_CONFIG_FILE_BYTES = 2 ** 20;
+
+/**
+ * Read a config file and parse it as YAML into a plain mapping, without
+ * validation or variable expansion. Every failure is a ConfigError naming
+ * the file: unreadable, too large, invalid YAML, aliases that expand too far,
+ * or a top level that is not a mapping.
+ */
+export async function readYamlMapping(filePath: string): Promise<Record<string, unknown>> {
+  const text = await readLimited(filePath);
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      document.errors.map((error) => ({
+        source: filePath,
+        message: yamlErrorMessage(error, text),
+      })),
+    );
+  }
+
+  let raw: unknown;
+  try {
+    // The yaml package throws when aliases expand past its limit (a billion-laughs document).
+    raw = document.toJS();
+  } catch (error) {
+    throw new ConfigError([
+      {
+        source: filePath,
+        message: `YAML aliases expand too far (${(error as Error).message}): write the values out instead of nesting aliases (*name)`,
+      },
+    ]);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError([
+      {
+        source: filePath,
+        message: 'expected a mapping with an "apps" list at the top level',
+        value: raw,
+      },
+    ]);
+  }
+  return raw as Record<string, unknown>;
+}
+
+/** Read at most MAX_CONFIG_FILE_BYTES, so a huge file or an endless pipe cannot exhaust memory. */
+async function readLimited(filePath: string): Promise<string> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(filePath, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT'
+        ? 'file not found: check the path given to --config'
+        : describeReadError(error, filePath);
+    throw new ConfigError([{ source: filePath, message }]);
+  }
+
+  try {
+    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_CONFIG_FILE_BYTES) {
+      throw new ConfigError([
+        {
+          source: filePath,
+          message: `the file is larger than ${MAX_CONFIG_FILE_BYTES / 2 ** 20} MiB (${MAX_CONFIG_FILE_BYTES} bytes), the limit for a config file: check that --config names the YAML config and not a log or data file`,
+        },
+      ]);
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError([{ source: filePath, message: describeReadError(error, filePath) }]);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Format a YAML error as "YAML syntax error at line 4, column 3: REASON (the
+ * line reads "  foo: 1")". The yaml package's own message ends in a dangling
+ * colon before a multi-line excerpt.
+ */
+function yamlErrorMessage(error: YAMLError, text: string): string {
+  const reason = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+  const position = error.linePos?.[0];
+  if (position === undefined) return `YAML syntax error: ${reason}`;
+  // Redact before shortening: a cut URL no longer looks like one and would keep its password.
+  const line = redactText(text.split(/\r?\n/)[position.line - 1] ?? '').trimEnd();
+  const shown = line.length > 60 ? `${line.slice(0, 57)}...` : line;
+  const excerpt = shown.trim() === '' ? '' : ` (the line reads ${JSON.stringify(shown)})`;
+  return `YAML syntax error at line ${position.line}, column ${position.col}: ${reason}${excerpt}`;
 }
 
 function applyOverrides(input: Record<string, unknown>, overrides: FlagOverrides): void {

@@ -107,7 +107,7 @@ describe('config file problems', () => {
     );
     const duplicate = await configFile('apps: []\napps: []\n');
     expect((await problemsOf(duplicate))[0]!.message).toMatch(
-      /^YAML syntax error: Map keys must be unique/,
+      /^YAML syntax error at line 2, column 1: Map keys must be unique/,
     );
   });
 
@@ -241,8 +241,29 @@ describe('ad hoc command', () => {
     [['/usr/bin/python3', 'app.py', '--port', '1'], 'app'],
     [['bash'], 'bash'],
     [['@@@'], 'app'],
+    [['sh', '-c', 'python3 -m app.web --port 7777'], 'app.web'],
+    [['bash', '-c', 'exec uvicorn main:app'], 'uvicorn'],
+    [['/bin/sh', '-ec', 'FOO=1 /opt/app/bin/server --x'], 'server'],
+    [['sh', '-c', 'cd /srv && ./start.sh'], 'cd'],
+    [['bash', '-o', 'pipefail', '-c', 'node worker.js | tee x'], 'worker'],
+    [['node', '--inspect', 'x.js'], 'x'],
+    [['node', '--inspect=9229', '-r', 'dotenv/config', 'dist/server.mjs'], 'server'],
+    [['python3.11', '-u', '-X', 'dev', 'main.py'], 'main'],
+    [['python3', '-c', 'print(1)'], 'python3'],
+    [['node', '-e', 'setInterval(() => {}, 1000)'], 'node'],
+    [['env', 'PORT=1', 'node', 'api.js'], 'api'],
+    [['python3 -m app.web'], 'app.web'],
+    [['sh', '-c', '@@@ x'], 'app'],
+    [['node', '--inspect'], 'node'],
+    [['sh', '-c'], 'sh'],
   ])('names %j as %s', (command, name) => {
     expect(defaultAppName(command)).toBe(name);
+  });
+
+  it('gives names the schema accepts', async () => {
+    const command = ['sh', '-c', `.${'x'.repeat(100)} --flag`];
+    const { config } = await loadConfig({ cwd: '/', env: {}, command });
+    expect(config.apps[0]!.name).toBe('x'.repeat(64));
   });
 });
 
