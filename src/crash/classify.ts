@@ -1,9 +1,11 @@
 import { formatBytes } from '../config/units.js';
 import type { CameraStatus, RestartCause } from '../events.js';
 import type { CrashCategory } from './categories.js';
+import { isMostlyBinary, printable, truncateText } from './printable.js';
 import { redactText } from './redact.js';
 import {
   CATEGORY_HINTS,
+  HEALTH_FAILURE_RULES,
   NATIVE_CAUSES,
   NATIVE_SIGNALS,
   OOM_KILL_RSS_FRACTION,
@@ -27,6 +29,8 @@ export interface CrashFacts {
   requestedCategory?: CrashCategory;
   /** The failed health checks that led to a 'health' stop timed out rather than answering. */
   healthTimedOut?: boolean;
+  /** The error of the last failed health check ("body larger than 64 KiB", "HTTP 500"). */
+  healthError?: string;
   memory?: { rssBytes: number; limitBytes?: number };
   cameras?: Array<{ name: string; status: CameraStatus }>;
 }
@@ -34,7 +38,7 @@ export interface CrashFacts {
 export interface Classification {
   category: CrashCategory;
   hint: string;
-  /** The matched output line (redacted), or the fact that decided, at most 500 characters. */
+  /** The matched output line (redacted, printable), or the fact that decided, at most 500 characters. */
   evidence?: string;
   /** The rule that decided: an OUTPUT_RULES id, "user:N" for crashRules[N], or a fact rule. */
   ruleId: string;
@@ -55,6 +59,9 @@ interface CompiledUserRule {
 }
 
 const EVIDENCE_MAX_CHARS = 500;
+
+const HEALTH_FAILED_HINT =
+  'Health checks failed with an answer (not a timeout): read health.lastCheck and the output tail in the crash report.';
 
 // The start of a Python traceback, also after a logging prefix ("ERROR:    Traceback ...").
 const PYTHON_TRACEBACK = /Traceback \(most recent call last\):\s*$/;
@@ -148,8 +155,10 @@ function compiledRulesFor(rules: ReadonlyArray<UserCrashRule>): CompiledUserRule
  * 2. a stop by the runner with a known reason: a requested stop (watch,
  *    manual, schedule, reload) is clean-exit, then the category that the
  *    requesting monitor named (other than startup and unknown), then
- *    'memory' is memory, 'database' is database and 'health' with
- *    timed-out checks is hang;
+ *    'memory' is memory, 'database' is database, 'health' with
+ *    timed-out checks is hang, and 'health' with checks that failed
+ *    otherwise is unknown with the health error as evidence (the app
+ *    was alive, so older output lines do not explain the stop);
  * 3. SIGKILL with RSS at or above 90 % of the memory limit is memory;
  * 4. a kill signal (SIGKILL, SIGTERM, SIGINT, ...) that the runner did not
  *    send is killed, because the output then says nothing about it;
@@ -164,6 +173,8 @@ function compiledRulesFor(rules: ReadonlyArray<UserCrashRule>): CompiledUserRule
  * 9. a start timeout or any other exit before ready is startup;
  * 10. everything else is unknown, with the last exception line (or the
  *     last output line) as evidence.
+ *
+ * Lines that are mostly binary data are never evidence.
  */
 export function classifyCrash(
   facts: CrashFacts,
@@ -238,17 +249,9 @@ export function classifyCrash(
     );
   }
 
-  if (runnerStop === 'health') {
-    return {
-      category: 'unknown',
-      hint: 'Health checks failed with an answer (not a timeout): read health.lastCheck and the output tail in the crash report.',
-      evidence: 'stopped by the runner: health checks failed',
-      ruleId: 'stop:health-failed',
-    };
-  }
-
   const lastLine =
-    findExceptionLine(lines) ?? [...lines].reverse().find((line) => line.trim() !== '');
+    findExceptionLine(lines) ??
+    [...lines].reverse().find((line) => line.trim() !== '' && !isMostlyBinary(line));
   return fact(
     'unknown',
     'unknown',
@@ -291,7 +294,26 @@ function classifyRunnerStop(cause: RestartCause, facts: CrashFacts): Classificat
   if (cause === 'health' && facts.healthTimedOut === true) {
     return fact('hang', 'stop:health-timeout', 'stopped by the runner: health checks timed out');
   }
+  if (cause === 'health') return classifyHealthFailure(facts.healthError);
   return undefined;
+}
+
+/** Classify a stop after health checks that failed without timing out, from the last check's error. */
+function classifyHealthFailure(error: string | undefined): Classification {
+  const text = error?.trim();
+  if (text === undefined || text === '') {
+    return {
+      category: 'unknown',
+      hint: HEALTH_FAILED_HINT,
+      evidence: 'stopped by the runner: health checks failed',
+      ruleId: 'stop:health-failed',
+    };
+  }
+  const evidence = trimEvidence(`health check failed: ${text}`);
+  const rule = HEALTH_FAILURE_RULES.find((candidate) => candidate.pattern.test(text));
+  return rule === undefined
+    ? { category: 'unknown', hint: HEALTH_FAILED_HINT, evidence, ruleId: 'stop:health-failed' }
+    : { category: rule.category, hint: rule.hint, evidence, ruleId: rule.id };
 }
 
 function classifyOomKill(
@@ -333,6 +355,7 @@ function matchLines(
 ): Classification | undefined {
   for (let index = lines.length - 1; index >= start; index--) {
     const line = lines[index]!.slice(0, LINE_MATCH_MAX_CHARS);
+    if (isMostlyBinary(line)) continue;
     for (const rule of rules) {
       // Reset lastIndex in case a caller passed a global or sticky pattern.
       rule.pattern.lastIndex = 0;
@@ -360,8 +383,7 @@ function fact(
 }
 
 function trimEvidence(line: string): string {
-  const text = redactText(line.trim());
-  return text.length > EVIDENCE_MAX_CHARS ? `${text.slice(0, EVIDENCE_MAX_CHARS - 1)}…` : text;
+  return truncateText(redactText(printable(line.trim())), EVIDENCE_MAX_CHARS);
 }
 
 /** "signal:native" for a signal the process died of, "exit-code:native" for an exit code that stands for one. */

@@ -7,9 +7,13 @@ import type { CrashFacts } from '../supervisor/app-supervisor.js';
 import { fileSafeTime, writeFileAtomic } from '../util/atomic-write.js';
 import type { CrashCategory } from './categories.js';
 import type { Classification } from './classify.js';
-import { redactDeep, redactText } from './redact.js';
+import { printable, truncateText } from './printable.js';
+import { redactArgv, redactDeep, redactText } from './redact.js';
 
 export const REPORT_VERSION = 1;
+
+// The schema's limit on evidence (report-schema.ts).
+const EVIDENCE_MAX_CHARS = 500;
 
 /** Runner-level context at a crash: health, cameras and memory of the app. */
 export interface CrashContext {
@@ -116,18 +120,22 @@ export class CrashReporter {
       uptimeMs: facts.uptimeMs,
       duringStart: facts.duringStart,
       cause: facts.cause,
-      reason: facts.reason,
+      reason: printable(facts.reason),
       attempt: facts.attempt,
       nextDelayMs: facts.nextDelayMs,
       fatal: facts.fatal,
-      command: facts.command,
+      command: redactArgv(facts.command),
       cwd: facts.cwd,
       stateBefore: facts.stateBefore,
       category: classification.category,
       hint: classification.hint,
-      evidence: classification.evidence === undefined ? null : redactText(classification.evidence),
+      evidence:
+        classification.evidence === undefined
+          ? null
+          : truncateText(printable(redactText(classification.evidence)), EVIDENCE_MAX_CHARS),
       ruleId: classification.ruleId,
-      outputTail: facts.outputTail,
+      // App output may be binary or carry escape sequences that would act on a reader's terminal.
+      outputTail: facts.outputTail.map(printable),
       health: context.health,
       cameras: context.cameras,
       memory: context.memory,

@@ -328,6 +328,53 @@ export const OUTPUT_RULES: readonly CrashRule[] = [
 ];
 
 /**
+ * Rules for the error of the last health check when failed checks (responses,
+ * not timeouts) made the runner stop the app. The process was alive, so the
+ * cause is on the app's side and its output before the stop says little:
+ * the category is unknown and the hint names what the check saw. Patterns
+ * match the errors that health/check.ts and health/parse.ts produce.
+ */
+export const HEALTH_FAILURE_RULES: readonly CrashRule[] = [
+  {
+    id: 'health:body-too-large',
+    category: 'unknown',
+    pattern: /^body larger than\b/i,
+    hint: 'The health endpoint responded with a body over health.maxBodySize: make it return a small JSON document, raise maxBodySize, or point health.url at a lighter endpoint.',
+  },
+  {
+    id: 'health:redirect',
+    category: 'unknown',
+    pattern: /^redirect to another host\b|^invalid redirect location\b|^more than \d+ redirects\b/i,
+    hint: 'The health endpoint redirects to another host, or too often: set health.url to the address that answers directly.',
+  },
+  {
+    id: 'health:server-error',
+    category: 'unknown',
+    pattern: /^HTTP 5\d\d\b/,
+    hint: 'The app responded to health checks with a server error: read the output tail for the exception that the request raised.',
+  },
+  {
+    id: 'health:client-error',
+    category: 'unknown',
+    pattern: /^HTTP 4\d\d\b/,
+    hint: 'The health endpoint responded with a client error: check the path and method of health.url and whether the endpoint needs a login.',
+  },
+  {
+    id: 'health:not-listening',
+    category: 'unknown',
+    pattern: /^connection refused\b/i,
+    hint: 'The process ran but nothing listened at health.url: check the port and host the app binds, and whether its server thread died.',
+  },
+  {
+    id: 'health:invalid-response',
+    category: 'unknown',
+    pattern:
+      /^invalid HTTP response\b|^connection (?:reset|closed)\b|^TLS error\b|^unsupported scheme\b/i,
+    hint: 'The health endpoint did not respond with valid HTTP: check that health.url has the right scheme (http or https) and port.',
+  },
+];
+
+/**
  * Categories whose output rules may explain a death by SIGSEGV, SIGBUS,
  * SIGILL, SIGFPE or SIGABRT. A network or start-up line before such a signal
  * is usually an old log line, not the cause, so the signal wins over it.

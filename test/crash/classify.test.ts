@@ -58,21 +58,52 @@ describe('classifyCrash precedence', () => {
     expect(result.ruleId).toBe('stop:health-timeout');
   });
 
-  it('a health stop with answers uses the output', () => {
+  it('a health stop with answers comes from the health error, not older output', () => {
     const stopped = { signal: 'SIGTERM', exitCode: null, stopCause: 'health' as const };
-    expect(classifyCrash(facts({ ...stopped, outputTail: [DATABASE_LINE] })).category).toBe(
-      'database',
+    const cases = [
+      ['body larger than 64 KiB', 'health:body-too-large'],
+      ['redirect to another host 127.0.0.2:8080 rejected', 'health:redirect'],
+      ['HTTP 503', 'health:server-error'],
+      ['connection refused', 'health:not-listening'],
+      ['status "error" in the body', 'stop:health-failed'],
+    ] as const;
+    for (const [healthError, ruleId] of cases) {
+      const result = classifyCrash(
+        facts({ ...stopped, healthError, outputTail: [NETWORK_LINE, 'Starting camera stream'] }),
+      );
+      expect(result, healthError).toMatchObject({
+        category: 'unknown',
+        ruleId,
+        evidence: `health check failed: ${healthError}`,
+      });
+    }
+
+    // During the start too, and whatever the output says.
+    const early = classifyCrash(
+      facts({
+        ...stopped,
+        duringStart: true,
+        healthError: 'body larger than 64 KiB',
+        outputTail: ['ModuleNotFoundError: No module named cv2', DATABASE_LINE],
+      }),
     );
-    const silent = classifyCrash(facts(stopped));
-    expect(silent.category).toBe('unknown');
-    expect(silent.ruleId).toBe('stop:health-failed');
+    expect(early.ruleId).toBe('health:body-too-large');
+    expect(early.hint).toContain('health.maxBodySize');
+
+    // Without the error text the stop itself is the evidence.
+    const silent = classifyCrash(facts({ ...stopped, outputTail: [DATABASE_LINE] }));
+    expect(silent).toMatchObject({
+      category: 'unknown',
+      ruleId: 'stop:health-failed',
+      evidence: 'stopped by the runner: health checks failed',
+    });
   });
 
-  it('a health stop with a failed camera names the camera', () => {
+  it('a camera stop with a failed camera names the camera', () => {
     const result = classifyCrash(
       facts({
         exitCode: 0,
-        stopCause: 'health',
+        stopCause: 'camera',
         cameras: [
           { name: 'garden', status: 'online' },
           { name: 'front-door', status: 'auth-failed' },
@@ -333,6 +364,26 @@ describe('classifyCrash output scanning', () => {
     expect(result.evidence).not.toContain('hunter2');
     expect(result.evidence).toContain('rtsp://admin:***@127.0.0.1');
     expect(result.evidence!.length).toBe(500);
+  });
+
+  it('never takes a mostly binary line as evidence', () => {
+    const binary =
+      '\ufffdPNG\r\n\u001a\n\u0000\u0000\u0000\rIHDR ECONNREFUSED \u0000\u0001\u0002\u0003';
+    const last = classifyCrash(facts({ outputTail: ['serving frames', binary] }));
+    expect(last).toMatchObject({ category: 'unknown', evidence: 'serving frames' });
+
+    // A rule's words inside binary data match nothing; the text line before does.
+    const matched = classifyCrash(facts({ outputTail: [DATABASE_LINE, binary] }));
+    expect(matched).toMatchObject({ category: 'database', evidence: DATABASE_LINE });
+
+    const onlyBinary = classifyCrash(facts({ outputTail: [binary, binary] }));
+    expect(onlyBinary).toMatchObject({ category: 'unknown', evidence: 'exit code 1' });
+  });
+
+  it('makes evidence printable', () => {
+    const line = '\u001b[31mERROR\u001b[0m: [Errno 111] Connection refused\u0007\u009b2J';
+    const result = classifyCrash(facts({ outputTail: [line] }));
+    expect(result.evidence).toBe('ERROR: [Errno 111] Connection refused\\x07\\x9b2J');
   });
 
   it('handles a megabyte line quickly', () => {

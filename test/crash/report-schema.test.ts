@@ -76,8 +76,9 @@ const CONTEXT: CrashContext = {
   memory: { rssBytes: 200_000_000, peakRssBytes: 250_000_000, limitBytes: 1_000_000_000 },
 };
 
-function buildWriterReport() {
-  const reporter = new CrashReporter({
+/** A real reporter on CONTEXT, whose classifier sees the cameras. */
+function writer(): CrashReporter {
+  return new CrashReporter({
     dir: workDir,
     keep: 10,
     bus: new EventBus(),
@@ -86,7 +87,10 @@ function buildWriterReport() {
     classify: (facts, context) =>
       classifyCrash({ ...facts, cameras: context.cameras, stopCause: facts.cause }),
   });
-  return reporter.build({
+}
+
+function buildWriterReport() {
+  return writer().build({
     app: 'tapo-webapp',
     pid: 4242,
     exitCode: 1,
@@ -106,6 +110,48 @@ function buildWriterReport() {
     survivors: [],
   });
 }
+
+describe('CrashReporter.build', () => {
+  it('redacts command arguments and makes the output printable', () => {
+    const escapes = '\u001b[2J\u001b]0;title\u0007\u001bc';
+    const report = writer().build({
+      app: 'leaky',
+      pid: 4242,
+      exitCode: 1,
+      signal: null,
+      uptimeMs: 50,
+      duringStart: false,
+      cause: 'crash',
+      reason: 'exit code 1',
+      category: undefined,
+      attempt: 1,
+      nextDelayMs: 1000,
+      fatal: false,
+      command: ['./leaky.sh', '--password', 'hunter2', 'rtsp://admin:pw2@127.0.0.1/s'],
+      cwd: '/srv/leaky',
+      stateBefore: 'running',
+      outputTail: [
+        `frame ${escapes}\u0000\ud800`,
+        'sqlite3.OperationalError: database is \u001b[31mlocked\u001b[0m',
+      ],
+      survivors: [],
+    });
+
+    expect(report.command).toEqual([
+      './leaky.sh',
+      '--password',
+      '***',
+      'rtsp://admin:***@127.0.0.1/s',
+    ]);
+    expect(report.outputTail).toEqual([
+      'frame \\x1bc\\x00\ufffd',
+      'sqlite3.OperationalError: database is locked',
+    ]);
+    expect(report.evidence).toBe('sqlite3.OperationalError: database is locked');
+    expect(JSON.stringify(report)).not.toMatch(/hunter2|pw2/);
+    expect(validate([report])).toEqual([[]]);
+  });
+});
 
 describe('CRASH_REPORT_SCHEMA', () => {
   it('accepts a report from the writer', () => {
