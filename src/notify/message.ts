@@ -54,10 +54,11 @@ export function crashMessage(
   reportPath: string | undefined,
   now: Date,
 ): NotifyMessage {
+  // `attempt` is already the number of the restart that follows, as in the log's "restart 1/10".
   const next =
     event.nextDelayMs === null
       ? 'No further restart.'
-      : `Restart attempt ${event.attempt + 1} in ${describeDuration(event.nextDelayMs)}.`;
+      : `Restart attempt ${event.attempt} in ${describeDuration(event.nextDelayMs)}.`;
   const lines = [
     event.evidence === undefined ? undefined : `Evidence: ${event.evidence}`,
     `Hint: ${event.hint}`,

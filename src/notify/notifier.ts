@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { NotifyConfig } from '../config/schema/notify.js';
 import type { CrashCategory } from '../crash/categories.js';
-import type { CameraStatus, EventBus, EventMap, EventName } from '../events.js';
+import type { EventBus, EventMap, EventName } from '../events.js';
 import { WindowAggregator } from './aggregate.js';
 import type { Channel } from './channel.js';
 import { ChannelQueue, type ChannelStats } from './channel-queue.js';
@@ -41,9 +41,10 @@ export interface Notifier {
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
 
-interface CameraChange {
-  to: CameraStatus;
-  detail: string;
+/** A recovery held within the window, with the app's crash count when it came. */
+interface HeldRecovery {
+  event: EventMap['app:recovered'];
+  crashesBefore: number;
 }
 
 /**
@@ -80,13 +81,32 @@ export function createNotifier(options: NotifierOptions): Notifier {
     config.aggregateWindow,
     (app, held, windowMs) => dispatch(crashSummaryMessage(app, held, windowMs, now())),
   );
-  const cameras = new WindowAggregator<CameraChange>(
+  const cameras = new WindowAggregator<EventMap['camera:state']>(
     config.aggregateWindow,
-    (camera, held, windowMs) => dispatch(cameraSummaryMessage(camera, held, windowMs, now())),
+    (camera, held, windowMs) =>
+      // Flapping takes two changes or more; one change is an ordinary camera message.
+      dispatch(
+        held.length === 1
+          ? cameraMessage(held[0]!, now())
+          : cameraSummaryMessage(camera, held, windowMs, now()),
+      ),
   );
+
+  // Crash reports per app, so a held recovery can tell whether the app crashed again since.
+  const crashCounts = new Map<string, number>();
+  // A second recovery within the window is held: an app that keeps recovering
+  // and crashing would otherwise send one per cycle. At the window's end the
+  // latest one goes out, unless the app crashed after it.
+  const recoveries = new WindowAggregator<HeldRecovery>(config.aggregateWindow, (app, held) => {
+    const last = held[held.length - 1]!;
+    if ((crashCounts.get(app) ?? 0) !== last.crashesBefore) return;
+    crashes.flush(app);
+    dispatch(recoveredMessage(last.event, now()));
+  });
 
   const unsubscribers = [
     listen(bus, logger, 'crash:report', (event) => {
+      crashCounts.set(event.app, (crashCounts.get(event.app) ?? 0) + 1);
       if (!crashes.add(event.app, event.category)) return;
       const reportPath =
         event.reportPath ??
@@ -100,13 +120,15 @@ export function createNotifier(options: NotifierOptions): Notifier {
       dispatch(fatalMessage(event, now()));
     }),
     listen(bus, logger, 'app:recovered', (event) => {
+      const crashesBefore = crashCounts.get(event.app) ?? 0;
+      if (!recoveries.add(event.app, { event, crashesBefore })) return;
       crashes.flush(event.app);
       dispatch(recoveredMessage(event, now()));
     }),
     listen(bus, logger, 'camera:state', (event) => {
       // The first successful probe after start-up is not news.
       if (event.from === 'unknown' && event.to === 'online') return;
-      if (!cameras.add(event.camera, { to: event.to, detail: event.detail })) return;
+      if (!cameras.add(event.camera, event)) return;
       dispatch(cameraMessage(event, now()));
     }),
   ];
@@ -115,6 +137,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const close = async () => {
     for (const unsubscribe of unsubscribers) unsubscribe();
     crashes.flushAll();
+    recoveries.flushAll();
     cameras.flushAll();
     for (const queue of queues) queue.startClosing();
 

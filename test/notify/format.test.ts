@@ -104,7 +104,7 @@ describe('messages', () => {
     const text = JSON.stringify([crash, camera]);
     for (const secret of ['pw1', 'pw2', 'pw3', 'pw4']) expect(text).not.toContain(secret);
     expect(crash.text).toBe(
-      'Evidence: failed: rtsp://admin:***@127.0.0.1/stream1\nHint: check rtsp://admin:***@127.0.0.1/stream1\nRestart attempt 2 in 2 seconds.',
+      'Evidence: failed: rtsp://admin:***@127.0.0.1/stream1\nHint: check rtsp://admin:***@127.0.0.1/stream1\nRestart attempt 1 in 2 seconds.',
     );
   });
 

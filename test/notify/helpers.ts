@@ -1,4 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { CrashCategory } from '../../src/crash/categories.js';
+import type { EventBus } from '../../src/events.js';
 
 export interface ReceivedRequest {
   path: string;
@@ -56,4 +58,21 @@ export async function startReceiver(): Promise<Receiver> {
     throw new Error('receiver has no TCP address');
   receiver.url = `http://127.0.0.1:${address.port}`;
   return receiver;
+}
+
+/** A camera URL with a password, to check that no message carries it. */
+export const CAMERA_URL = 'rtsp://admin:hunter2@127.0.0.1:8554/stream1';
+
+/** Emit a crash:report as the crash reporter does. */
+export function emitCrash(bus: EventBus, app: string, category: CrashCategory, attempt = 1): void {
+  bus.emit('crash:report', {
+    app,
+    category,
+    hint: 'check the camera',
+    evidence: `ConnectionRefusedError while opening ${CAMERA_URL}`,
+    reportId: `${app}-2026-12-04T21-30-00.000Z`,
+    reportPath: `/var/log/crashproof/crash-reports/${app}-2026-12-04T21-30-00.000Z.json`,
+    attempt,
+    nextDelayMs: 1500,
+  });
 }

@@ -6,10 +6,9 @@ import { EventBus } from '../../src/events.js';
 import { createNotifier, type Notifier } from '../../src/notify/notifier.js';
 import { memoryLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';
-import { type Receiver, startReceiver } from './helpers.js';
+import { CAMERA_URL, emitCrash, type Receiver, startReceiver } from './helpers.js';
 
 const SECRET = 'hunter2';
-const CAMERA_URL = `rtsp://admin:${SECRET}@127.0.0.1:8554/stream1`;
 
 let receiver: Receiver;
 let notifier: Notifier | undefined;
@@ -25,16 +24,7 @@ afterEach(async () => {
 });
 
 function crash(bus: EventBus, app: string, category: CrashCategory, attempt = 1): void {
-  bus.emit('crash:report', {
-    app,
-    category,
-    hint: 'check the camera',
-    evidence: `ConnectionRefusedError while opening ${CAMERA_URL}`,
-    reportId: `${app}-2026-12-04T21-30-00.000Z`,
-    reportPath: `/var/log/crashproof/crash-reports/${app}-2026-12-04T21-30-00.000Z.json`,
-    attempt,
-    nextDelayMs: 1500,
-  });
+  emitCrash(bus, app, category, attempt);
 }
 
 function start(input: Record<string, unknown>) {
