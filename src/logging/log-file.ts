@@ -87,7 +87,9 @@ export class LogFile {
       this.fail(error);
       return;
     }
-    const stream = createWriteStream(this.filePath, { flags: 'a' });
+    // 1 MiB, not the default 16 KiB: one 64 KiB pipe read then queues instead
+    // of pausing the app's pipe until each write completes.
+    const stream = createWriteStream(this.filePath, { flags: 'a', highWaterMark: 1024 * 1024 });
     stream.on('error', (error) => this.fail(error, stream));
     stream.on('drain', () => this.releaseDrainWaiters());
     stream.on('open', () => {

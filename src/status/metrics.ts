@@ -46,7 +46,9 @@ export class StatusMetrics {
     stream: EventStream,
   ) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    // prom-client samples event-loop delay every 10 ms by default, which woke an
+    // idle runner 100 times a second; once a second is enough for a gauge.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
     // prom-client 15 names these gauges *_total, which promtool's lint rejects
     // for non-counters; the per-type series without the suffix carry the same data.
     for (const name of MISNAMED_DEFAULT_GAUGES) this.registry.removeSingleMetric(name);

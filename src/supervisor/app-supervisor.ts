@@ -106,6 +106,7 @@ export class AppSupervisor implements SupervisorHandle {
   private lastCrashCategory: CrashCategory | undefined;
   private escaped: ProcStat[] = [];
   private escapeTimer: NodeJS.Timeout | undefined;
+  private backoffImmediate: NodeJS.Immediate | undefined;
   private killedAfterTimeout = false;
   private nextStartAt: string | undefined;
   private lastExit: AppStats['lastExit'];
@@ -751,11 +752,15 @@ export class AppSupervisor implements SupervisorHandle {
       },
       `restart ${this.attempts}/${this.options.config.restart.maxRestarts} in ${formatDuration(delayMs)}`,
     );
-    this.backoffTimer = setTimeout(() => {
+    const startAfterBackoff = (): void => {
       this.backoffTimer = undefined;
+      this.backoffImmediate = undefined;
       if (this.currentState === 'backoff')
         void this.enterStarting(`backoff of ${formatDuration(delayMs)} over`);
-    }, delayMs);
+    };
+    // setTimeout(0) waits at least 1 ms; a zero delay starts on the next turn instead.
+    if (delayMs === 0) this.backoffImmediate = setImmediate(startAfterBackoff);
+    else this.backoffTimer = setTimeout(startAfterBackoff, delayMs);
   }
 
   private setState(to: AppState, reason: string): void {
@@ -776,6 +781,8 @@ export class AppSupervisor implements SupervisorHandle {
     this.startTimer = undefined;
     this.backoffTimer = undefined;
     this.resetTimer = undefined;
+    if (this.backoffImmediate) clearImmediate(this.backoffImmediate);
+    this.backoffImmediate = undefined;
   }
 
   private resolveStopWaiters(): void {
