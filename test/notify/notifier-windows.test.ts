@@ -13,7 +13,7 @@ afterEach(async () => {
   notifier = undefined;
 });
 
-/** A notifier without receivers: every message is still logged, which is what these tests read. */
+/** Start a notifier without receivers: it still logs every message, and these tests read the log. */
 function start(aggregateWindow: string) {
   const bus = new EventBus();
   const { logger, records } = memoryLogger();
