@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
+import { checkAppCommands } from '../config/command-check.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { configSchema } from '../config/schema/index.js';
@@ -26,7 +27,11 @@ export function configJsonSchema(): Record<string, unknown> {
   };
 }
 
-/** `crashproof config`: print the effective configuration (secrets redacted), validate it, or print the schema. */
+/**
+ * `crashproof config`: print the effective configuration (secrets redacted,
+ * also in command arguments), validate it as `run` would (schema, then that
+ * every app's program and cwd exist), or print the schema.
+ */
 export async function configCommand(
   options: ConfigCommandOptions,
   out: NodeJS.WritableStream = process.stdout,
@@ -45,6 +50,9 @@ export async function configCommand(
       process.stderr.write(`crashproof: warning: ${warning}\n`);
     const { config } = loaded;
     if (options.check) {
+      // The same check as `run`: a missing program or cwd fails here with 78 too.
+      const problems = checkAppCommands(config, process.env);
+      if (problems.length > 0) throw new ConfigError(problems);
       out.write(
         `configuration is valid (${loaded.origin}${config.source ? `: ${config.source}` : ''}): ${config.apps.length} app(s), ${config.cameras.length} camera(s)\n`,
       );

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBytes, parseDuration } from '../config/units.js';
 import { CRASH_CATEGORIES, isCrashCategory } from '../crash/categories.js';
+import { printable, printableDeep } from '../crash/printable.js';
 import { redactDeep } from '../crash/redact.js';
 import { checkStoredReport, type StoredReport } from '../crash/report-schema.js';
 import { EXIT_FATAL, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -57,7 +58,15 @@ export async function runReports(
   }
 
   const all = await loadReports(dir, out.stderr);
-  const selected = all.filter(({ report }) => matches(report, args, since));
+  const matching = all.filter(({ report }) => matches(report, args, since));
+  // Reports quote app output, which may contain escape sequences that would act on the terminal.
+  const selected =
+    args.json === true
+      ? matching
+      : matching.map(({ file, report }) => ({
+          file: printable(file),
+          report: printableDeep(report),
+        }));
 
   switch (args.action ?? 'list') {
     case 'list':
@@ -110,13 +119,13 @@ async function loadReport(
     value = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    stderr.write(`crashproof: skipping ${file}: ${reason}\n`);
+    stderr.write(`crashproof: skipping ${printable(file)}: ${printable(reason)}\n`);
     return undefined;
   }
 
   const problem = checkStoredReport(value);
   if (problem !== undefined) {
-    stderr.write(`crashproof: skipping ${file}: ${problem}\n`);
+    stderr.write(`crashproof: skipping ${printable(file)}: ${printable(problem)}\n`);
     return undefined;
   }
   // Reports are redacted when written; this also covers files from older or foreign writers.
@@ -144,7 +153,7 @@ function printList(
   stdout: NodeJS.WritableStream,
 ): void {
   if (json) {
-    for (const { report } of reports) stdout.write(`${JSON.stringify(report)}\n`);
+    for (const { report } of reports) stdout.write(`${safeJson(report)}\n`);
     return;
   }
   if (reports.length === 0) {
@@ -184,7 +193,7 @@ function printStats(reports: LoadedReport[], json: boolean, stdout: NodeJS.Writa
       byDay: Object.fromEntries(byDay),
       byApp: Object.fromEntries(byApp),
     };
-    stdout.write(`${JSON.stringify(stats)}\n`);
+    stdout.write(`${safeJson(stats)}\n`);
     return;
   }
   if (crashes.length === 0) {
@@ -217,18 +226,29 @@ function show(dir: string, reports: LoadedReport[], args: ReportsArgs, out: Repo
   if (found.length !== 1) {
     const why = found.length === 0 ? 'no report' : `${found.length} reports`;
     out.stderr.write(
-      `crashproof: ${why} in ${dir} match "${wanted}"; list them with \`crashproof reports\`\n`,
+      `crashproof: ${why} in ${dir} match "${printable(wanted)}"; list them with \`crashproof reports\`\n`,
     );
     return EXIT_FATAL;
   }
 
   const { file, report } = found[0]!;
-  if (args.json === true) out.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (args.json === true) out.stdout.write(`${safeJson(report, 2)}\n`);
   else
     out.stdout.write(
       report.kind === 'crash' ? formatCrash(report, file) : formatSummary(report, file),
     );
   return EXIT_OK;
+}
+
+/**
+ * Serialize to JSON that contains no raw control character: JSON.stringify escapes C0
+ * controls and lone surrogates but writes DEL and C1 controls as they are.
+ */
+export function safeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\u009f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Print a crash report for people: the decision first, then the context. */

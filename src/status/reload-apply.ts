@@ -1,10 +1,9 @@
-import path from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError, type ConfigProblem } from '../config/errors.js';
+import { checkAppCommands } from '../config/command-check.js';
+import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema/index.js';
 import type { Runner } from '../runner.js';
 import type { AppSupervisor } from '../supervisor/app-supervisor.js';
-import { checkCommand } from '../supervisor/child.js';
 import { planReload } from './reload.js';
 
 /** Attaches the monitors that an app's config requests (health, memory, watch) before its first start. */
@@ -41,7 +40,7 @@ export async function reloadConfig(options: ReloadOptions): Promise<ReloadResult
   const { runner, logger } = options;
   const next = await options.load();
   const plan = planReload(runner.config, next);
-  const problems = commandProblems(next, [...plan.add, ...plan.restart], options.env);
+  const problems = checkAppCommands(next, options.env, [...plan.add, ...plan.restart]);
   if (problems.length > 0) throw new ConfigError(problems);
 
   logger.info(
@@ -85,23 +84,4 @@ export async function reloadConfig(options: ReloadOptions): Promise<ReloadResult
     needsRunnerRestart: plan.needsRunnerRestart,
     failed,
   };
-}
-
-function commandProblems(
-  config: Config,
-  apps: Config['apps'],
-  env: Record<string, string | undefined>,
-): ConfigProblem[] {
-  return apps.flatMap((app) => {
-    const index = config.apps.indexOf(app);
-    const message = checkCommand({
-      command: app.command,
-      shell: app.shell,
-      cwd: path.resolve(config.baseDir, app.cwd ?? '.'),
-      env: { ...env, ...app.env },
-    });
-    return message === undefined
-      ? []
-      : [{ source: `${config.source ?? 'config'}: apps[${index}] (${app.name})`, message }];
-  });
 }
