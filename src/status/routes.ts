@@ -128,7 +128,8 @@ function authorize(context: StatusContext, req: IncomingMessage): void {
     throw new HttpError(
       401,
       'missing token',
-      `send "Authorization: Bearer TOKEN" with the token from ${context.tokenFile}`,
+      // Worded without "Authorization:", which redaction would cut off with the rest of the line.
+      `send the token from ${context.tokenFile} as a Bearer token in the Authorization header`,
       { 'WWW-Authenticate': 'Bearer realm="crashproof"' },
     );
   }
