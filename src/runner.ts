@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { checkAppCommands } from './config/command-check.js';
 import { ConfigError } from './config/errors.js';
 import type { AppConfig } from './config/schema/app.js';
 import type { Config } from './config/schema/index.js';
@@ -12,7 +13,6 @@ import { cleanUpOrphans } from './status/orphans.js';
 import { readStateFile, STATE_FILE, type StateDocument } from './status/state-file.js';
 import { StateStore } from './status/state-store.js';
 import { AppSupervisor, type CrashFacts } from './supervisor/app-supervisor.js';
-import { checkCommand } from './supervisor/child.js';
 import { readBootId, readProcStat } from './supervisor/proc.js';
 
 export interface RunnerOptions {
@@ -96,18 +96,7 @@ export class Runner {
    */
   async start(): Promise<void> {
     const { config, logger } = this.options;
-    const problems = config.apps.flatMap((app, index) => {
-      const cwd = path.resolve(config.baseDir, app.cwd ?? '.');
-      const message = checkCommand({
-        command: app.command,
-        shell: app.shell,
-        cwd,
-        env: { ...this.options.env, ...app.env },
-      });
-      return message === undefined
-        ? []
-        : [{ source: `${config.source ?? 'command'}: apps[${index}] (${app.name})`, message }];
-    });
+    const problems = checkAppCommands(config, this.options.env);
     if (problems.length > 0) throw new ConfigError(problems);
 
     this.identity = {

@@ -237,6 +237,7 @@ export function createClassifier(
         stopCause,
         requestedCategory: facts.category,
         healthTimedOut: context.healthTimedOut,
+        healthError: context.health?.lastCheck?.error,
         memory:
           context.memory === null
             ? undefined
