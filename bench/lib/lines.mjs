@@ -8,10 +8,10 @@ export const LINE_BYTES = 100;
 const NUMBER_DIGITS = 9;
 
 /**
- * Scan the file once. Lost lines are numbers below expectedLines never seen;
- * a line whose number is below the highest seen before it counts as
- * reordered; a number seen twice as duplicated; a line of another length or
- * shape, or with a number past the end, as malformed.
+ * Scan the file once. Lost lines are numbers below expectedLines that never
+ * appear. A line whose number is below the highest seen before it counts as
+ * reordered, and a number seen twice as duplicated. A line of another length
+ * or shape, or with a number past the end, counts as malformed.
  */
 export async function checkNumberedLines(file, expectedLines) {
   const result = { lines: 0, lost: 0, reordered: 0, duplicated: 0, malformed: 0 };

@@ -32,9 +32,9 @@ export function readStat(pid) {
 }
 
 /**
- * CPU time in ms that the threads alive now have run, summed from
- * /proc/PID/task/TID/schedstat (nanoseconds, so finer than the 10 ms ticks
- * of utime and stime); undefined when the process is gone.
+ * Sum the CPU time in ms of the process's live threads from
+ * /proc/PID/task/TID/schedstat. Its nanoseconds resolve far below the 10 ms
+ * ticks of utime and stime. Returns undefined when the process is gone.
  */
 export function readThreadCpuMs(pid) {
   let threads;
@@ -69,8 +69,8 @@ export function readRss(pid) {
 }
 
 /**
- * A process that can be checked and killed later without hitting a reused
- * PID: the start time in /proc tells the original from a newcomer.
+ * Identify a process by PID and start time, so that it can be checked and
+ * killed later without hitting a reused PID.
  */
 export function identify(pid) {
   const stat = readStat(pid);
@@ -94,7 +94,7 @@ export function killIfAlive(identity) {
   }
 }
 
-/** The PIDs of every descendant of pid (children, their children, and so on). */
+/** List the PIDs of every descendant of pid (children, their children, and so on). */
 export function descendantsOf(pid) {
   const parents = new Map();
   for (const entry of readdirSync('/proc')) {
@@ -116,13 +116,13 @@ export function descendantsOf(pid) {
 }
 
 /** Poll check every intervalMs until it returns a value other than undefined or false; throw after timeoutMs. */
-export async function waitFor(what, check, { timeoutMs, intervalMs = 5 }) {
+export async function waitFor(description, check, { timeoutMs, intervalMs = 5 }) {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value;
     if (performance.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
     await sleep(intervalMs);
   }
 }

@@ -2,7 +2,7 @@
 """A minimal Python respawn loop, a stand-in for a Python runner of the
 watchfiles/subprocess kind: it restarts COMMAND at once whenever it exits,
 copies its output into a file, and on SIGTERM terminates the child (SIGKILL
-after the timeout). It knows nothing of process groups.
+after the timeout). It does not signal process groups.
 
 Usage: respawn-loop.py --log FILE [--stop-timeout SECONDS] -- COMMAND ARGS
 """

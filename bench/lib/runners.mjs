@@ -1,9 +1,10 @@
 /**
- * Start and stop the runners that the supervision benchmarks compare, each in
- * its own temporary directory: the bare Node loop, the Python loop,
- * crashproof, PM2 (with its own PM2_HOME, so a user's PM2 is never touched)
- * and supervisord (with its own config file and pid file, never the system
- * service). Every runner restarts its app at once, with no backoff.
+ * Start and stop the runners that the supervision benchmarks compare: the
+ * bare Node loop, the Python loop, crashproof, PM2 and supervisord. Each
+ * runs in its own temporary directory. PM2 gets its own PM2_HOME there, so a
+ * user's PM2 is never touched, and supervisord its own config and pid file,
+ * never the system service. Every runner restarts its app at once, with no
+ * backoff.
  */
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { identify, isAlive, killIfAlive, killProcessesNaming, waitFor } from './
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The crashproof CLI under test; CRASHPROOF_BENCH_CLI points at another build (to compare a change). */
-const CRASHPROOF = path.resolve(
+export const CRASHPROOF = path.resolve(
   process.env.CRASHPROOF_BENCH_CLI ?? path.join(ROOT, 'dist/cli/main.js'),
 );
 const PM2 = path.join(ROOT, 'node_modules/pm2/bin/pm2');
@@ -64,7 +65,7 @@ export function checkPrerequisites(kinds) {
   if (missing.length > 0) throw new Error(missing.join('\n'));
 }
 
-/** The environment of every runner: the bench's own, minus crashproof's configuration variables. */
+/** Build the environment of every runner: the bench's own, minus crashproof's and PM2's configuration variables. */
 function runnerEnv() {
   const env = { ...process.env, PYTHONUNBUFFERED: '1' };
   for (const name of Object.keys(env))

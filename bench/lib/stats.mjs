@@ -10,7 +10,7 @@ export function summarize(values) {
   return { median, min: sorted[0], max: sorted[sorted.length - 1], count: sorted.length };
 }
 
-/** A number with a fixed count of decimals, or '–' for undefined. */
+/** Format a number with a fixed count of decimals, or '–' for undefined. */
 export function fixed(value, decimals = 1) {
   return value === undefined || Number.isNaN(value) ? '–' : value.toFixed(decimals);
 }
@@ -27,7 +27,7 @@ export function ratio(value, reference) {
   return `${(value / reference).toFixed(2)}x`;
 }
 
-/** A markdown table from a header row and body rows of cells. */
+/** Render a markdown table from a header row and body rows of cells. */
 export function table(header, rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');

@@ -10,18 +10,21 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stopRunnersOnInterrupt } from '../lib/cli.mjs';
-import { PYTHON, runnerVersions, supervisordVersion } from '../lib/runners.mjs';
+import { CRASHPROOF, PYTHON, runnerVersions, supervisordVersion } from '../lib/runners.mjs';
 import { IDLE_DEFAULTS, runIdle } from './idle.mjs';
 import { LOGS_DEFAULTS, runLogs } from './logs.mjs';
 import { RESPAWN_DEFAULTS, runRespawn } from './respawn.mjs';
 import { runStop, STOP_DEFAULTS } from './stop.mjs';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
 /** Smaller settings for a smoke run of a minute or two; the numbers are then only indicative. */
 const QUICK = {
   respawn: { samples: 10, rounds: 2 },
-  idle: { seconds: 10, settle: 2 },
+  idle: { seconds: 10, settle: 5 },
   logs: { mb: 50, rounds: 1 },
   stop: { runs: 2 },
 };
@@ -34,8 +37,22 @@ async function machine() {
   return [
     `- CPU: ${cpu}, ${os.availableParallelism()} cores (nproc), ${Math.round(os.totalmem() / 2 ** 30)} GiB memory`,
     `- Linux ${os.release()}`,
-    `- Node ${versions.node}, PM2 ${versions.pm2}, supervisord ${await supervisordVersion()}, ${python} (${PYTHON}), crashproof ${versions.crashproof} (dist/)`,
+    `- Node ${versions.node}, PM2 ${versions.pm2}, supervisord ${await supervisordVersion()}, ${python} (${PYTHON})`,
+    `- crashproof ${versions.crashproof}: ${CRASHPROOF}, repository at ${gitCommit()}`,
   ].join('\n');
+}
+
+/** Describe the repository's commit, with "+ changes" when tracked files differ from it. */
+function gitCommit() {
+  try {
+    const git = (args) => execFileSync('git', args, { encoding: 'utf8', cwd: ROOT }).trim();
+    const commit = git(['log', '-1', '--format=%h %s']);
+    return git(['status', '--porcelain', '--untracked-files=no']) === ''
+      ? commit
+      : `${commit} + changes`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 function loadAverage() {

@@ -5,7 +5,7 @@
  * the same window, so they see the same machine load. Helper processes a
  * runner starts besides the app are measured and reported too.
  *
- * Runs: node bench/supervision/idle.mjs [--seconds 60] [--settle 15] [--runners LIST]
+ * Runs: node bench/supervision/idle.mjs [--seconds 60] [--settle 30] [--runners LIST]
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,14 +21,16 @@ const IDLE_CHILD = fileURLToPath(new URL('children/idle.py', import.meta.url));
 export const IDLE_DEFAULTS = {
   seconds: 60,
   // Start-up work is not idle overhead: module loading, the first state
-  // writes, and the GC that V8's memory reducer runs several seconds after a
-  // Node process starts (for crashproof 0.1.0 on a 2-core EPYC, at 8 to 10 s
-  // of age: RSS from 73 to 61 MiB, about 60 ms of CPU).
-  settle: 15,
+  // writes, and the GC that V8's memory reducer runs some seconds after a
+  // Node process starts. For crashproof 0.1.0 on a 2-core EPYC that GC came
+  // 8 to 10 s after start on a quiet machine and more than 17 s after start
+  // in a busier run. It took RSS from 73 to 61 MiB and cost about 60 ms of
+  // CPU. The max RSS column shows when it still fell inside the window.
+  settle: 30,
   runners: ['bare', 'python-loop', 'crashproof', 'crashproof-status', 'pm2', 'supervisord'],
 };
 
-/** The idle app's PID, from its "start PID NS" line. */
+/** Read the idle app's PID from its "start PID NS" line. */
 async function appPid(record) {
   const text = await readFile(record, 'utf8').catch(() => '');
   const match = /^start (\d+) /m.exec(text);
@@ -168,7 +170,7 @@ if (isMain(import.meta.url)) {
   const options = parseBenchArgs(
     {
       seconds: 'measurement window in seconds (default 60)',
-      settle: 'seconds to wait after start-up before measuring (default 15)',
+      settle: 'seconds to wait after start-up before measuring (default 30)',
     },
     IDLE_DEFAULTS,
   );

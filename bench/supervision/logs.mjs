@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * Log throughput: a Python child writes MB megabytes (10^6 bytes) of
- * 100-byte numbered lines to stdout as fast as it can; the time runs from
- * the child's first statement until every byte is in the runner's log file
- * (written to the page cache; nothing is fsynced). Then the file is scanned
+ * 100-byte numbered lines to stdout as fast as it can. The time runs from
+ * the child's first statement until every byte is in the runner's log file,
+ * which means in the page cache, because nothing is fsynced. Then the file is scanned
  * for lost, reordered, duplicated and malformed lines. "self" is the child
  * with its stdout opened on the file directly, with no runner in between.
  *
@@ -51,7 +51,7 @@ function fileSize(file) {
 }
 
 /**
- * Poll the log file until it holds expectedBytes; resolves with the
+ * Poll the log file until it contains expectedBytes. Resolves with the
  * monotonic time it first did, or undefined when the file stopped growing
  * for 10 s after the child had written everything (lines were lost).
  */
@@ -74,7 +74,7 @@ async function waitForBytes(file, expectedBytes, record) {
   return undefined;
 }
 
-/** The reference: the writer's stdout is the file itself. */
+/** Start the reference run, in which the writer's stdout is the file itself. */
 async function startSelf(makeCommand) {
   const dir = await mkdtemp(path.join(tmpdir(), 'crashproof-supervision-self-'));
   const outFile = path.join(dir, 'app.out.log');

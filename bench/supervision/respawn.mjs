@@ -37,7 +37,7 @@ const CHILDREN = {
 export const RESPAWN_DEFAULTS = {
   samples: 30,
   rounds: 3,
-  // Long enough for every runner to count the child as started (crashproof: 50 ms, PM2: min_uptime 50 ms).
+  // Long enough for every runner to count the child as started (crashproof: --start-seconds 50ms, PM2: min_uptime 100 ms).
   lifetimeMs: 150,
   runners: ['bare', 'python-loop', 'crashproof', 'pm2', 'supervisord'],
 };
@@ -50,10 +50,13 @@ export function parseStamps(text) {
     if ((event === 'start' || event === 'exit') && ns !== undefined)
       records.push({ event, pid: Number(pid), ns: BigInt(ns) });
   }
-  return records.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0));
+  return records.sort((a, b) => {
+    if (a.ns === b.ns) return 0;
+    return a.ns < b.ns ? -1 : 1;
+  });
 }
 
-/** Latencies in ms from each exit to the start that follows it. */
+/** Compute the latency in ms from each exit to the start that follows it. */
 export function latencies(records) {
   const result = [];
   for (let index = 1; index < records.length; index++) {

@@ -2,9 +2,9 @@
 /**
  * Stop: SIGTERM to the runner (for PM2 its daemon) while the app ignores
  * SIGTERM and has a grandchild that ignores it too. Measures the time until
- * the app and the grandchild are gone (by PID liveness; a zombie counts as
- * gone) and until the runner itself exits, and names what survives. Every
- * survivor is killed afterwards, by PID.
+ * the app and the grandchild are gone and until the runner itself exits, and
+ * names what survives. Liveness is checked by PID and start time, and a
+ * zombie counts as gone. Every survivor is killed afterwards, by PID.
  *
  * Runs: node bench/supervision/stop.mjs [--runs 5] [--timeout 1000] [--runners LIST]
  */

@@ -1,7 +1,7 @@
 """Log-throughput app: writes LINES numbered lines of exactly 100 bytes to
-stdout ("%09d " + 89 "x" + newline), appends "start PID NS" before the first
-write and "written PID NS" after the last, and then sleeps until it is
-stopped, so that no runner restarts it and writes the lines twice.
+stdout ("%09d " + 89 "x" + newline). It appends "start PID NS" before the
+first write and "written PID NS" after the last. Then it sleeps until it is
+stopped, so that no runner restarts it and the lines are written only once.
 
 Usage: writer.py RECORD_FILE LINES
 """
