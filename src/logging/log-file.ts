@@ -1,5 +1,5 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { rename, stat } from 'node:fs/promises';
+import { createWriteStream, mkdirSync, renameSync, type WriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** How a LogFile reports trouble; it never throws into the caller. */
@@ -48,7 +48,7 @@ export class LogFile {
     const ok = this.troubleAnnounced
       ? stream.write(chunk, (error) => this.confirmRecovery(error))
       : stream.write(chunk);
-    if (this.rotation !== undefined && this.size >= this.rotation.maxBytes) void this.rotate();
+    if (this.rotation !== undefined && this.size >= this.rotation.maxBytes) this.rotate();
     return ok;
   }
 
@@ -142,14 +142,24 @@ export class LogFile {
   }
 
   /** Built-in size rotation: file → file.1 → ... → file.N, for hosts without logrotate. */
-  private async rotate(): Promise<void> {
+  private rotate(): void {
     if (this.rotation === undefined) return;
-    this.size = -Infinity; // no second rotation while this one runs
+    // Synchronous on purpose: a rotation happens once per maxBytes, and while
+    // asynchronous renames ran, writes kept going to the old file, which then
+    // grew far past the limit at high output rates.
     const { maxFiles } = this.rotation;
     for (let index = maxFiles - 1; index >= 1; index--) {
-      await rename(`${this.filePath}.${index}`, `${this.filePath}.${index + 1}`).catch(() => {});
+      renameQuietly(`${this.filePath}.${index}`, `${this.filePath}.${index + 1}`);
     }
-    await rename(this.filePath, `${this.filePath}.1`).catch(() => {});
+    renameQuietly(this.filePath, `${this.filePath}.1`);
     this.reopen();
+  }
+}
+
+function renameQuietly(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch {
+    // A missing older file is normal; a failed rename leaves the file to grow.
   }
 }
