@@ -23,7 +23,7 @@ export const IDLE_DEFAULTS = {
   // Start-up work is not idle overhead: module loading, the first state
   // writes, and the GC that V8's memory reducer runs some seconds after a
   // Node process starts. For crashproof 0.1.0 on a 2-core EPYC that GC came
-  // 8 to 10 s after start on a quiet machine and more than 17 s after start
+  // 8 to 10 s after start on a quiet machine and later than 30 s after start
   // in a busier run. It took RSS from 73 to 61 MiB and cost about 60 ms of
   // CPU. The max RSS column shows when it still fell inside the window.
   settle: 30,
