@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { redactText } from '../crash/redact.js';
+import { mayContainSecret, redactText } from '../crash/redact.js';
 import type { LogFile } from '../logging/log-file.js';
 
 const MAX_TAIL_LINE = 2000;
@@ -121,19 +121,13 @@ export class CompleteLines {
  * unchanged, so binary output reaches the file byte for byte. A block with
  * secrets is re-encoded as UTF-8, and its invalid bytes become U+FFFD.
  */
-/**
- * Literals that every pattern of redactText needs (URL credentials, secret
- * key/value pairs, authorization headers, bearer and basic tokens). A test
- * checks that text redactText changes always matches this.
- */
-export const SECRET_HINT =
-  /:\/\/|passw|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|authorization|bearer|basic/i;
+/:\/\/|passw|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|authorization|bearer|basic/i;
 
 export function redactOutput(block: Buffer): Buffer {
   const text = block.toString('utf8');
   // Most output holds no secret: one plain alternation rules that out about
   // ten times faster than redactText's patterns, which scan from every word.
-  if (!SECRET_HINT.test(text)) return block;
+  if (!mayContainSecret(text)) return block;
   const redacted = redactText(text);
   return redacted === text ? block : Buffer.from(redacted, 'utf8');
 }
