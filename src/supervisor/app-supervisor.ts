@@ -391,12 +391,17 @@ export class AppSupervisor implements SupervisorHandle {
     this.stderrTail.clear();
     const echo = this.echoStream();
     const prefix = `[${this.name}] `;
+    const record = (stream: 'stdout' | 'stderr') =>
+      config.logs.json
+        ? (line: string) => this.options.logger.info({ app: this.name, stream, pid }, line)
+        : undefined;
     pipeOutput(processHandle.stdout!, {
       file: this.stdoutFile,
       tail: this.stdoutTail,
       echo,
       prefix,
       timestamps: config.logs.timestamps,
+      onLine: record('stdout'),
     });
     pipeOutput(processHandle.stderr!, {
       file: this.stderrFile,
@@ -404,6 +409,7 @@ export class AppSupervisor implements SupervisorHandle {
       echo,
       prefix,
       timestamps: config.logs.timestamps,
+      onLine: record('stderr'),
     });
 
     this.child = {

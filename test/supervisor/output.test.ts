@@ -131,6 +131,23 @@ describe('app output', () => {
     expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(419_430 * 100);
   }, 60_000);
 
+  it('writes redacted JSON records with logs.json', async () => {
+    const harness = await setup({
+      name: 'recorded',
+      command: nodeCommand('secrets.mjs'),
+      logs: { json: true },
+    });
+    harness.supervisor.start();
+    await harness.recorder.waitFor('app:fatal');
+    const lines = harness.log.records.filter((record) => record.stream !== undefined);
+    const streams = new Set(lines.map((record) => record.stream));
+    expect(streams).toEqual(new Set(['stdout', 'stderr']));
+    expect(lines.every((record) => record.app === 'recorded')).toBe(true);
+    expect(lines.some((record) => record.msg.includes('rtsp://admin:***@127.0.0.1/stream'))).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain('secret@');
+    expect(JSON.stringify(lines)).not.toContain('hunter2');
+  });
+
   it('handles output without newlines', async () => {
     const size = 10 * 1024 * 1024;
     const harness = await setup({

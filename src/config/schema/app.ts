@@ -27,6 +27,12 @@ export const appLogsSchema = z.strictObject({
   timestamps: z.boolean().default(false),
   /** Output lines kept in memory for crash reports. */
   tailLines: z.number().int().min(0).max(100_000).default(200),
+  /**
+   * Also write each output line as a JSON record (app, stream, pid, line) to
+   * the runner's log, for log shippers. Off by default: it costs line
+   * splitting and a record per line, several times the raw files' cost.
+   */
+  json: z.boolean().default(false),
   /** Echo app output on the runner's console: auto means when stdout is a TTY. */
   console: z.enum(['auto', 'always', 'never']).default('auto'),
 });
