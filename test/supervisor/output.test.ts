@@ -143,7 +143,9 @@ describe('app output', () => {
     const streams = new Set(lines.map((record) => record.stream));
     expect(streams).toEqual(new Set(['stdout', 'stderr']));
     expect(lines.every((record) => record.app === 'recorded')).toBe(true);
-    expect(lines.some((record) => record.msg.includes('rtsp://admin:***@127.0.0.1/stream'))).toBe(true);
+    expect(lines.some((record) => record.msg.includes('rtsp://admin:***@127.0.0.1/stream'))).toBe(
+      true,
+    );
     expect(JSON.stringify(lines)).not.toContain('secret@');
     expect(JSON.stringify(lines)).not.toContain('hunter2');
   });
