@@ -187,13 +187,10 @@ describe('notifier webhooks', () => {
     receiver.hold = true;
     const { bus } = start({ webhooks: [{ url: receiver.url }] });
 
-    const started = performance.now();
     for (let index = 0; index < 50; index++) crash(bus, `app-${index}`, 'network');
-    const elapsed = performance.now() - started;
 
     // Nothing is sent inside emit(): delivery starts on a later turn.
     expect(receiver.requests).toHaveLength(0);
-    expect(elapsed).toBeLessThan(200);
     receiver.release();
   });
 
