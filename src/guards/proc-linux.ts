@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { type FileHandle, open, readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { splitProcStat } from '../supervisor/proc.js';
 import type { ProcessRow } from './proc-tree.js';
 
 const execFileAsync = promisify(execFile);
@@ -36,24 +37,16 @@ export function procUnits(): Promise<ProcUnits> {
 }
 
 /**
- * Parse one /proc/PID/stat line (see proc(5)). The command name may contain
- * spaces and parentheses, so the fields are split after the last ")".
+ * Parse one /proc/PID/stat line (see proc(5)) into a sampling row.
  * utime, stime, cutime and cstime are in clock ticks. cutime and cstime are
  * the CPU time of children that the process has already reaped, and adding
- * them keeps the tree's total from dropping each time a short-lived child exits. rss is in pages,
- * the same count as the second field of /proc/PID/statm.
+ * them keeps the tree's total from dropping each time a short-lived child
+ * exits. rss is in pages, the same count as the second field of /proc/PID/statm.
  */
 export function parseStatLine(text: string, units: ProcUnits): ProcessRow | undefined {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-
-  const pid = Number(text.slice(0, open).trim());
-  // fields[0] is field 3 of proc(5) (state), so field N is fields[N - 3].
-  const fields = text
-    .slice(close + 2)
-    .trim()
-    .split(' ');
+  const split = splitProcStat(text);
+  if (split === undefined) return undefined;
+  const { pid, fields } = split;
   const state = fields[0];
   const ppid = Number(fields[1]);
   const ticks = [fields[11], fields[12], fields[13], fields[14]].map(Number);

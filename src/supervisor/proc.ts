@@ -12,14 +12,30 @@ export interface ProcStat {
   startTime: number;
 }
 
-/** Parse /proc/PID/stat; the command name may contain spaces and parentheses, so split after the last ")". */
-export function parseProcStat(text: string): ProcStat | undefined {
+/**
+ * Split a /proc/PID/stat line into the PID and the fields after the command
+ * name. The name may contain spaces and parentheses, so the split is after
+ * the last ")". fields[0] is field 3 of proc(5) (state), so field N is
+ * fields[N - 3].
+ */
+export function splitProcStat(text: string): { pid: number; fields: string[] } | undefined {
   const close = text.lastIndexOf(')');
   const open = text.indexOf('(');
-  if (close < 0 || open < 0) return undefined;
-  const pid = Number(text.slice(0, open).trim());
-  const fields = text.slice(close + 2).split(' ');
-  // fields[0] is field 3 (state); field N is fields[N - 3].
+  if (close < 0 || open < 0 || close < open) return undefined;
+  return {
+    pid: Number(text.slice(0, open).trim()),
+    fields: text
+      .slice(close + 2)
+      .trim()
+      .split(' '),
+  };
+}
+
+/** Parse the /proc/PID/stat fields that process-group handling needs. */
+export function parseProcStat(text: string): ProcStat | undefined {
+  const split = splitProcStat(text);
+  if (split === undefined) return undefined;
+  const { pid, fields } = split;
   const stat: ProcStat = {
     pid,
     state: fields[0] ?? '?',

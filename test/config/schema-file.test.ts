@@ -1,40 +1,18 @@
-import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configJsonSchema } from '../../src/cli/config-command.js';
 import { loadConfig } from '../../src/config/load.js';
+import { validateWithJsonSchema } from '../helpers/json-schema.js';
 import { CLEAN_SEED_ENV } from '../helpers/seed-env.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCHEMA_FILE = `${ROOT}schema/crashproof.schema.json`;
 const SHIPPED_CONFIGS = ['examples/crashproof.yaml', 'deploy/tapo-camera-mcp.yaml'];
 
-// Debian's python3-jsonschema checks documents the way an editor or CI tool would.
-const CHECK = `
-import json, sys
-from jsonschema import Draft202012Validator
-with open(sys.argv[1]) as handle:
-    schema = json.load(handle)
-Draft202012Validator.check_schema(schema)
-validator = Draft202012Validator(schema)
-result = []
-for document in json.load(sys.stdin):
-    result.append(["/".join(str(part) for part in error.absolute_path) + ": " + error.message
-                   for error in validator.iter_errors(document)])
-print(json.dumps(result))
-`;
-
-/** Validate documents against the committed schema file; returns the errors of each. */
 function validate(documents: unknown[]): string[][] {
-  const result = spawnSync('/usr/bin/python3', ['-c', CHECK, SCHEMA_FILE], {
-    input: JSON.stringify(documents),
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
-  if (result.status !== 0) throw new Error(`jsonschema failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as string[][];
+  return validateWithJsonSchema(SCHEMA_FILE, documents);
 }
 
 describe('schema/crashproof.schema.json', () => {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,17 +8,7 @@ import { classifyCrash } from '../../src/crash/classify.js';
 import { type CrashContext, CrashReporter } from '../../src/crash/report.js';
 import { CRASH_REPORT_SCHEMA, checkStoredReport } from '../../src/crash/report-schema.js';
 import { EventBus } from '../../src/events.js';
-
-// Validation runs in Debian's python3-jsonschema, a real draft 2020-12 validator.
-const VALIDATE = `
-import json, sys
-from jsonschema import Draft202012Validator
-schema = json.load(open(sys.argv[1]))
-Draft202012Validator.check_schema(schema)
-validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-documents = json.load(sys.stdin)
-print(json.dumps([[error.message for error in validator.iter_errors(document)] for document in documents]))
-`;
+import { validateWithJsonSchema } from '../helpers/json-schema.js';
 
 const DOCS = resolve(import.meta.dirname, '../../docs/crash-reports.md');
 
@@ -36,15 +25,8 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-/** Validate documents against the schema; returns the error messages of each. */
 function validate(documents: unknown[]): string[][] {
-  const result = spawnSync('/usr/bin/python3', ['-c', VALIDATE, schemaFile], {
-    input: JSON.stringify(documents),
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
-  if (result.status !== 0) throw new Error(`jsonschema failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as string[][];
+  return validateWithJsonSchema(schemaFile, documents);
 }
 
 function docsExamples(markdown: string): unknown[] {
