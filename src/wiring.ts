@@ -23,7 +23,7 @@ export interface SharedParts {
 }
 
 /**
- * Attach the per-app monitors and guards a config asks for (health checks,
+ * Attach the per-app monitors and guards a config requests (health checks,
  * camera probes, memory guard, SQLite guard, file watching) and the
  * runner-wide observers (notifications, status server). Throws ConfigError
  * for settings that only make sense together (health without a URL or port).

@@ -14,7 +14,7 @@ export interface ConfigCommandOptions {
   json?: boolean;
 }
 
-/** The JSON Schema of the config file, generated from the zod schema, for editors. */
+/** Generate the JSON Schema of the config file from the zod schema, for editors. */
 export function configJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<
     string,

@@ -7,7 +7,7 @@ export interface StatusOptions {
   json?: boolean;
 }
 
-/** Whether the runner that wrote the state file is still alive. */
+/** Return whether the runner that wrote the state file is still alive. */
 export async function runnerAlive(state: StateDocument): Promise<boolean> {
   if (state.runner.stopped) return false;
   return isSameProcess(state.runner.pid, state.runner.procStartTime);

@@ -83,7 +83,7 @@ export function durationTooLong(ms: number): string | undefined {
   return `${days} days is longer than the limit of 24 days (${MAX_DURATION_MS} ms, the longest wait a timer can hold): use at most "24d"`;
 }
 
-/** A zod field for a duration string; the parsed value is milliseconds. */
+/** Build a zod field for a duration string, parsed to milliseconds. */
 export function duration() {
   return z
     .string({ error: 'expected a duration such as "500ms", "1.5s", "5m" or "1h"' })
@@ -105,7 +105,7 @@ export function duration() {
     });
 }
 
-/** A zod field for a size string; the parsed value is bytes. */
+/** Build a zod field for a size string, parsed to bytes. */
 export function size() {
   return z
     .string({ error: 'expected a size such as "512MB", "2GB" or "1.8GiB"' })

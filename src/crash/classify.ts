@@ -14,7 +14,7 @@ import {
   WINDOWS_CRASH_CODES,
 } from './rules.js';
 
-/** What the supervisor knows when a run of the app ends. */
+/** Facts about how a run of the app ended. */
 export interface CrashFacts {
   exitCode: number | null;
   signal: string | null;
@@ -27,7 +27,7 @@ export interface CrashFacts {
   stopCause?: RestartCause;
   /** The category named by the monitor or guard that requested the stop (RestartRequest.category). */
   requestedCategory?: CrashCategory;
-  /** The failed health checks that led to a 'health' stop timed out rather than answering. */
+  /** The failed health checks that led to a 'health' stop timed out instead of returning a response. */
   healthTimedOut?: boolean;
   /** The error of the last failed health check ("body larger than 64 KiB", "HTTP 500"). */
   healthError?: string;
@@ -92,7 +92,7 @@ const REQUESTED_STOPS: ReadonlySet<RestartCause> = new Set([
 // Causes that are not stops by the runner: the process ended by itself.
 const SELF_EXIT_CAUSES: ReadonlySet<RestartCause> = new Set(['crash', 'start-failure']);
 
-// What a camera's failed status says about a crash that the output does not explain.
+// The category that a camera's failed status suggests for a crash that the output does not explain.
 const CAMERA_STATUS_CATEGORIES: Partial<Record<CameraStatus, CrashCategory>> = {
   'auth-failed': 'camera-auth',
   'auth-required': 'camera-auth',

@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, renameSync, type WriteStream } from 'node
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
-/** How a LogFile reports trouble; it never throws into the caller. */
+/** Callbacks through which a LogFile reports write trouble instead of throwing. */
 export interface LogFileEvents {
   /** Called once when writing starts failing (disk full, read-only) and once when a write succeeds again. */
   onTrouble(message: string, error?: unknown): void;
@@ -19,7 +19,7 @@ const RETRY_MS = 5000;
 export class LogFile {
   private stream: WriteStream | undefined;
   private failing = false;
-  /** The owner was told that writing fails and has not yet heard that it works again. */
+  /** The owner was warned that writing fails and has not yet been notified that it works again. */
   private troubleAnnounced = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private drainWaiters: Array<() => void> = [];

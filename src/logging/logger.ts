@@ -23,7 +23,7 @@ export interface RunnerLogger {
 }
 
 /**
- * The runner's logger: pino JSON lines to the log file and readable lines
+ * Create the runner's logger: pino JSON lines to the log file and readable lines
  * on the console. The file is a LogFile, the same writer as app output:
  * asynchronous, so a slow disk never delays supervision, and a full or
  * read-only disk costs one console warning while console logging goes on.
@@ -49,8 +49,8 @@ export function createRunnerLogger(options: LoggerOptions): RunnerLogger {
     streams.push({ level: 'trace', stream: { write: (line: string) => void target.write(line) } });
   }
 
-  const consoleMode =
-    options.console === 'auto' ? (stdout.isTTY ? 'pretty' : 'json') : options.console;
+  let consoleMode = options.console;
+  if (consoleMode === 'auto') consoleMode = stdout.isTTY ? 'pretty' : 'json';
   if (consoleMode === 'pretty') {
     streams.push({
       level: 'trace',

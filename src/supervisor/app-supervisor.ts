@@ -22,7 +22,7 @@ import { hasProcFs, listProcesses, type ProcStat, readProcStat } from './proc.js
 import { type AppStats, StatsRecorder } from './stats.js';
 import { escapedDescendants, terminateTree } from './terminate.js';
 
-/** What the supervisor knows at a crash; the runner adds health, camera and memory context. */
+/** Facts the supervisor has at a crash. The runner adds health, camera and memory context. */
 export interface CrashFacts {
   app: string;
   pid: number | undefined;
@@ -615,9 +615,9 @@ export class AppSupervisor implements SupervisorHandle {
 
   /**
    * Close the app's stdout and stderr once the grace period after its exit
-   * is over. A descendant that escaped the clean-up (it daemonized before any
-   * scan saw it) can hold them open for ever, which would keep the runner
-   * from exiting and leak a pipe per restart; its further output is dropped.
+   * is over. A descendant that daemonized before any scan saw it can keep
+   * them open indefinitely, so the runner would never exit and would leak a
+   * pipe per restart. That descendant's further output is dropped.
    */
   private releaseOutput(child: RunningChild): void {
     const open = [child.process.stdout, child.process.stderr].filter(

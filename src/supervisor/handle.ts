@@ -14,7 +14,7 @@ export interface SupervisorHandle {
   readonly startedAt: number | undefined;
   /** Ask for a restart; the supervisor may reject it (stopping, fatal, already restarting). */
   requestRestart(request: RestartRequest): boolean;
-  /** End the starting state: the app answered its first health check. */
+  /** End the starting state because the app passed its first health check. */
   markReady(source: string): void;
   /** Healthy time counts toward resetting the restart budget; unhealthy time does not. */
   reportHealth(healthy: boolean): void;
@@ -22,7 +22,7 @@ export interface SupervisorHandle {
   signal(signal: NodeJS.Signals): boolean;
 }
 
-/** What a pre-start hook knows about the exit that preceded this start. */
+/** Facts a pre-start hook receives about the exit that preceded this start. */
 export interface PreStartContext {
   app: string;
   /** The previous run ended by a crash, a signal or SIGKILL, not by a requested clean stop. */

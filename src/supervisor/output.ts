@@ -6,7 +6,7 @@ const MAX_TAIL_LINE = 2000;
 
 /**
  * The last bytes a stream produced, kept as raw chunks and split into lines
- * only when a crash report asks, so the hot path costs one array push.
+ * only when a crash report requests them, so the hot path costs one array push.
  */
 export class OutputTail {
   private chunks: Buffer[] = [];
@@ -23,7 +23,7 @@ export class OutputTail {
     }
   }
 
-  /** The last `count` lines, decoded as UTF-8 (invalid bytes replaced), each cut to 2000 characters. */
+  /** Return the last `count` lines, decoded as UTF-8 (invalid bytes replaced), each cut to 2000 characters. */
   lines(count: number): string[] {
     if (count === 0 || this.chunks.length === 0) return [];
     let buffer = Buffer.concat(this.chunks);
@@ -125,7 +125,7 @@ export class CompleteLines {
  */
 export function redactOutput(block: Buffer): Buffer {
   const text = block.toString('utf8');
-  // Most output holds no secret, and mayContainSecret rules that out fast.
+  // Most output contains no secret, and mayContainSecret rules that out fast.
   if (!mayContainSecret(text)) return block;
   const redacted = redactText(text);
   return redacted === text ? block : Buffer.from(redacted, 'utf8');

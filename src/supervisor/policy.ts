@@ -74,7 +74,7 @@ export function decideRestart(restart: RestartConfig, facts: ExitFacts): Restart
   };
 }
 
-/** The budget resets once the app has been healthy for resetAfter without a failure. */
+/** Return whether the budget resets: the app has been healthy for resetAfter without a failure. */
 export function shouldResetBudget(
   healthyForMs: number,
   resetAfterMs: number,

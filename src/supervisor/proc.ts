@@ -57,7 +57,7 @@ export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
   }
 }
 
-/** Every live process in /proc (zombies included, marked by state Z). */
+/** List every process in /proc (zombies included, marked by state Z). */
 export async function listProcesses(): Promise<ProcStat[]> {
   let entries: string[];
   try {
@@ -71,7 +71,7 @@ export async function listProcesses(): Promise<ProcStat[]> {
   return stats.filter((stat): stat is ProcStat => stat !== undefined);
 }
 
-/** All descendants of rootPid (not the root itself), found by walking parent links. */
+/** Find all descendants of rootPid (not the root itself) by walking parent links. */
 export function descendantsOf(rootPid: number, processes: ProcStat[]): ProcStat[] {
   const children = new Map<number, ProcStat[]>();
   for (const stat of processes) {
@@ -99,7 +99,7 @@ export function groupMembers(pgid: number, processes: ProcStat[]): ProcStat[] {
   return processes.filter((stat) => stat.pgid === pgid && stat.state !== 'Z');
 }
 
-/** The kernel's boot id: a PID and start time from another boot identify nothing. */
+/** Read the kernel's boot id, because a PID and start time from another boot identify nothing. */
 export async function readBootId(): Promise<string | undefined> {
   try {
     return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();

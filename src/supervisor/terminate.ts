@@ -28,7 +28,7 @@ export async function terminateTree(
   void exited.then(() => (childGone = true));
 
   // Found before signalling: once the child dies, escaped descendants are re-parented and lost.
-  // knownEscaped holds those seen earlier, for a child that already died and left them behind.
+  // knownEscaped contains those seen earlier, for a child that already died and left them behind.
   const escaped = hasProcFs ? await liveEscaped(pid, knownEscaped) : [];
 
   await signalTree(pid, stopSignal).catch(() => false);
